@@ -1,0 +1,386 @@
+//! Configuration: defaults that run with no file, then a TOML file, then
+//! `CONCIERGE_*` environment variables (double underscore for nesting, e.g.
+//! `CONCIERGE_DATABASE__URL`), then CLI flags. Loading lives in the binary;
+//! this module owns the types, their defaults, validation and the commented
+//! default file printed by `concierge config default`.
+//!
+//! Secrets (`database.url`, `auth.jwt_secret`) are [`SecretString`]s: their
+//! `Debug` output is redacted and they are never serialised.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory for the embedded SQLite database and other local state.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub rate_limit: RateLimitConfig,
+    pub websocket: WebSocketConfig,
+    pub log: LogConfig,
+    pub bootstrap: BootstrapConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            auth: AuthConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            websocket: WebSocketConfig::default(),
+            log: LogConfig::default(),
+            bootstrap: BootstrapConfig::default(),
+        }
+    }
+}
+
+/// HTTP listener and request handling.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The URL users reach this server at (printed at start-up); derived from `listen` when unset.
+    pub public_url: Option<String>,
+    /// A request that takes longer is answered with 503.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// Origins allowed by CORS (exact match, e.g. `https://www.example.com`). Empty allows none.
+    pub cors_allowed_origins: Vec<String>,
+    /// Use the first `X-Forwarded-For` address as the client address (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// How long the conversation engine may take before the customer gets a fallback reply.
+    pub engine_timeout_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            request_timeout_secs: 30,
+            body_limit_bytes: 256 * 1024,
+            cors_allowed_origins: Vec::new(),
+            trust_forwarded_for: false,
+            engine_timeout_secs: 10,
+        }
+    }
+}
+
+/// Where conversations are stored.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://user:pass@host/db` or `sqlite://path`. Unset: SQLite at `<data_dir>/concierge.db`.
+    pub url: Option<SecretString>,
+    /// Read the URL from this file instead (for secret mounts).
+    pub url_file: Option<PathBuf>,
+    /// Pool size (PostgreSQL; SQLite uses one writer plus this many readers).
+    pub max_connections: Option<u32>,
+}
+
+/// Tokens and sessions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// HMAC secret for access tokens (≥ 32 bytes). Unset: generated once and kept in the database.
+    pub jwt_secret: Option<SecretString>,
+    /// Read the JWT secret from this file instead.
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Lifetime of an access token.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a refresh token (each use rotates it).
+    pub refresh_token_ttl_secs: u64,
+    /// Lifetime of a web-chat visitor token.
+    pub visitor_token_ttl_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            jwt_secret_file: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            visitor_token_ttl_secs: 24 * 3600,
+        }
+    }
+}
+
+/// Per-client rate limiting (token bucket).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    /// Sustained requests per second per client (API key, user, or address).
+    pub per_second: u32,
+    /// Bucket size: requests a client may burst above the sustained rate.
+    pub burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self { enabled: true, per_second: 20, burst: 60 }
+    }
+}
+
+/// WebSocket connections.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSocketConfig {
+    /// A socket that sends nothing (not even a heartbeat) for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// Largest accepted frame.
+    pub max_frame_bytes: usize,
+}
+
+impl Default for WebSocketConfig {
+    fn default() -> Self {
+        Self { idle_timeout_secs: 90, max_frame_bytes: 64 * 1024 }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter such as `info` or `concierge_server=debug,info`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "info".to_owned(), format: LogFormat::Json }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// What happens on the first start of an empty database.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BootstrapConfig {
+    /// Create a `demo` tenant with an admin account and print how to sign in.
+    pub demo_tenant: bool,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        Self { demo_tenant: true }
+    }
+}
+
+/// A configuration value that cannot work, with the key that holds it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration key `{key}`: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+fn bad(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { key: key.to_owned(), message: message.into() }
+}
+
+/// The database a [`Config`] points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl Config {
+    /// Checks values that parse but cannot work, and reads `*_file` secrets.
+    pub fn finish(mut self) -> Result<Self, ConfigError> {
+        if let Some(path) = &self.database.url_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| bad("database.url_file", format!("cannot read {}: {e}", path.display())))?;
+            self.database.url = Some(SecretString::from(text.trim().to_owned()));
+        }
+        if let Some(path) = &self.auth.jwt_secret_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| bad("auth.jwt_secret_file", format!("cannot read {}: {e}", path.display())))?;
+            self.auth.jwt_secret = Some(SecretString::from(text.trim().to_owned()));
+        }
+        if let Some(url) = &self.database.url {
+            let u = url.expose_secret();
+            if !(u.starts_with("postgres://") || u.starts_with("postgresql://") || u.starts_with("sqlite:")) {
+                // Never echo the URL: it may hold a password.
+                return Err(bad("database.url", "must start with postgres://, postgresql:// or sqlite:"));
+            }
+        }
+        if let Some(secret) = &self.auth.jwt_secret {
+            if secret.expose_secret().len() < 32 {
+                return Err(bad("auth.jwt_secret", "must be at least 32 bytes"));
+            }
+        }
+        if self.database.max_connections == Some(0) {
+            return Err(bad("database.max_connections", "must be at least 1"));
+        }
+        if self.auth.access_token_ttl_secs < 30 {
+            return Err(bad("auth.access_token_ttl_secs", "must be at least 30"));
+        }
+        if self.auth.refresh_token_ttl_secs < self.auth.access_token_ttl_secs {
+            return Err(bad("auth.refresh_token_ttl_secs", "must not be shorter than auth.access_token_ttl_secs"));
+        }
+        if self.server.request_timeout_secs == 0 {
+            return Err(bad("server.request_timeout_secs", "must be at least 1"));
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return Err(bad("server.body_limit_bytes", "must be at least 1024"));
+        }
+        if self.rate_limit.enabled && (self.rate_limit.per_second == 0 || self.rate_limit.burst == 0) {
+            return Err(bad("rate_limit", "per_second and burst must be at least 1 when enabled"));
+        }
+        for (i, origin) in self.server.cors_allowed_origins.iter().enumerate() {
+            let ok = url::Url::parse(origin).map(|u| u.origin().is_tuple()).unwrap_or(false);
+            if !ok {
+                return Err(bad(&format!("server.cors_allowed_origins[{i}]"), format!("`{origin}` is not an origin")));
+            }
+        }
+        if self.websocket.idle_timeout_secs == 0 {
+            return Err(bad("websocket.idle_timeout_secs", "must be at least 1"));
+        }
+        Ok(self)
+    }
+
+    /// Which backend the configuration selects.
+    pub fn database_kind(&self) -> DatabaseKind {
+        match &self.database.url {
+            Some(u) if u.expose_secret().starts_with("postgres") => DatabaseKind::Postgres,
+            _ => DatabaseKind::Sqlite,
+        }
+    }
+
+    /// The URL to print for humans.
+    pub fn public_url(&self) -> String {
+        match &self.server.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.server.listen),
+        }
+    }
+}
+
+/// The commented default configuration (`concierge config default`). A test
+/// checks it parses to exactly [`Config::default`].
+pub const DEFAULT_CONFIG_TOML: &str = r#"# Concierge configuration. Every key is optional: these are the defaults.
+# Precedence: defaults < this file (--config) < CONCIERGE_* environment
+# variables (CONCIERGE_SERVER__LISTEN=0.0.0.0:8080) < command-line flags.
+
+# Directory for the embedded SQLite database and other local state.
+data_dir = "./data"
+
+[server]
+# Address to listen on.
+listen = "127.0.0.1:8080"
+# The URL users reach this server at, printed at start-up. Unset: derived from `listen`.
+# public_url = "https://support.example.com"
+# Seconds before a request is abandoned with 503.
+request_timeout_secs = 30
+# Largest accepted request body, in bytes.
+body_limit_bytes = 262144
+# Origins allowed to call the API from a browser (exact match). Empty allows none.
+cors_allowed_origins = []
+# Trust the first X-Forwarded-For address as the client (only behind your own proxy).
+trust_forwarded_for = false
+# Seconds the conversation engine may take before the customer gets a fallback reply.
+engine_timeout_secs = 10
+
+[database]
+# postgres://user:password@host:5432/concierge switches to PostgreSQL; nothing else changes.
+# Unset: SQLite at <data_dir>/concierge.db. This value is a secret and is never logged.
+# url = "postgres://concierge@127.0.0.1:5432/concierge"
+# Or read it from a file (for secret mounts):
+# url_file = "/run/secrets/database_url"
+# Pool size. Unset: 16 on PostgreSQL; on SQLite one writer plus 4 readers.
+# max_connections = 16
+
+[auth]
+# HMAC secret for access tokens, at least 32 bytes. Unset: generated once and kept
+# in the database, so every node of a cluster shares it. A secret: never logged.
+# jwt_secret = "…"
+# jwt_secret_file = "/run/secrets/jwt_secret"
+access_token_ttl_secs = 900
+refresh_token_ttl_secs = 2592000
+visitor_token_ttl_secs = 86400
+
+[rate_limit]
+# Token bucket per client (API key, signed-in user, or address).
+enabled = true
+per_second = 20
+burst = 60
+
+[websocket]
+# Close sockets silent for this long (clients send heartbeats).
+idle_timeout_secs = 90
+max_frame_bytes = 65536
+
+[log]
+# A tracing filter: "info", "debug", "concierge_server=debug,info" …
+level = "info"
+# "json" (one object per line) or "pretty".
+format = "json"
+
+[bootstrap]
+# On the first start of an empty database, create a `demo` tenant and print how to sign in.
+demo_tenant = true
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commented_default_file_is_the_default() {
+        let parsed: Config = toml::from_str(DEFAULT_CONFIG_TOML).unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::default()));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_name() {
+        let err = toml::from_str::<Config>("[server]\nlisten_on = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("listen_on"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_hide_secrets() {
+        let mut c = Config::default();
+        c.database.url = Some(SecretString::from("mysql://root:hunter2@db/x"));
+        let err = c.finish().unwrap_err();
+        assert_eq!(err.key, "database.url");
+        assert!(!err.to_string().contains("hunter2"));
+
+        let mut c = Config::default();
+        c.auth.jwt_secret = Some(SecretString::from("short"));
+        assert_eq!(c.finish().unwrap_err().key, "auth.jwt_secret");
+
+        let mut c = Config::default();
+        c.server.cors_allowed_origins = vec!["not a url".into()];
+        assert_eq!(c.finish().unwrap_err().key, "server.cors_allowed_origins[0]");
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let mut c = Config::default();
+        c.database.url = Some(SecretString::from("postgres://u:hunter2@h/db"));
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(c.database_kind(), DatabaseKind::Postgres);
+    }
+}

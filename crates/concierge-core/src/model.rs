@@ -1,0 +1,176 @@
+//! Domain records as the rest of the system sees them. The store maps rows to
+//! these; the API serialises them (secrets never live here).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::id::*;
+use crate::kinds::*;
+
+/// A tenant.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Organization {
+    pub id: OrgId,
+    /// Short unique name used in sign-in (`demo`).
+    pub slug: String,
+    pub name: String,
+    /// The Salesforce org id (00D…), when connected.
+    pub salesforce_org_id: Option<String>,
+    pub subscription_tier: SubscriptionTier,
+    pub settings: Value,
+    pub feature_flags: Value,
+    /// Publishable key for the web widget (safe to embed in a page).
+    pub widget_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A staff member or a customer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub org_id: OrgId,
+    /// The customer's id in the tenant's own systems (or a web visitor id).
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub customer_tier: Option<CustomerTier>,
+    pub status: UserStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A conversation and its running metrics.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub org_id: OrgId,
+    pub customer_id: Option<UserId>,
+    pub channel: Channel,
+    pub status: ConversationStatus,
+    pub started_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub message_count: i64,
+    pub user_message_count: i64,
+    pub ai_message_count: i64,
+    pub ai_confidence_avg: Option<f64>,
+    pub ai_confidence_min: Option<f64>,
+    pub sentiment: Option<f64>,
+    pub escalated: bool,
+    pub escalation_reason: Option<String>,
+    pub resolution_type: Option<String>,
+    pub resolution_seconds: Option<i64>,
+    pub satisfaction: Option<i32>,
+    pub context: Value,
+    pub metadata: Value,
+    pub salesforce_case_id: Option<String>,
+}
+
+/// One message.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub sender_type: SenderType,
+    pub sender_id: Option<UserId>,
+    pub content: String,
+    pub content_type: ContentType,
+    pub intent: Option<String>,
+    pub intent_confidence: Option<f64>,
+    pub entities: Value,
+    pub sentiment: Option<f64>,
+    pub attachments: Value,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Metadata of an API key (never the key itself).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// The recognisable, non-secret start of the key (`ck_live_ab12cd34`).
+    pub prefix: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// One line of the append-only audit log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub org_id: OrgId,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub details: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A side effect waiting to be delivered.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct OutboxEvent {
+    pub id: i64,
+    pub org_id: OrgId,
+    pub topic: String,
+    pub payload: Value,
+    pub status: OutboxStatus,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A hand-off to a human.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Escalation {
+    pub id: EscalationId,
+    pub org_id: OrgId,
+    pub conversation_id: ConversationId,
+    pub reason: String,
+    pub priority: Priority,
+    pub queue: String,
+    pub assignee_id: Option<UserId>,
+    pub sla_deadline: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// Something the agent does on the customer's behalf.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Action {
+    pub id: ActionId,
+    pub org_id: OrgId,
+    pub conversation_id: Option<ConversationId>,
+    pub action_type: String,
+    pub status: ActionStatus,
+    pub idempotency_key: Option<String>,
+    pub parameters: Value,
+    pub result: Option<Value>,
+    pub retries: i32,
+    pub next_retry_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One version of a knowledge article.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct KnowledgeEntry {
+    pub id: KnowledgeId,
+    pub org_id: OrgId,
+    pub version: i32,
+    pub is_current: bool,
+    pub title: String,
+    pub body: String,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub language: String,
+    pub source_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
