@@ -130,7 +130,11 @@ pub struct RateLimitConfig {
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { enabled: true, per_second: 20, burst: 60 }
+        Self {
+            enabled: true,
+            per_second: 20,
+            burst: 60,
+        }
     }
 }
 
@@ -146,7 +150,10 @@ pub struct WebSocketConfig {
 
 impl Default for WebSocketConfig {
     fn default() -> Self {
-        Self { idle_timeout_secs: 90, max_frame_bytes: 64 * 1024 }
+        Self {
+            idle_timeout_secs: 90,
+            max_frame_bytes: 64 * 1024,
+        }
     }
 }
 
@@ -161,7 +168,10 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { level: "info".to_owned(), format: LogFormat::Json }
+        Self {
+            level: "info".to_owned(),
+            format: LogFormat::Json,
+        }
     }
 }
 
@@ -196,7 +206,10 @@ pub struct ConfigError {
 }
 
 fn bad(key: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError { key: key.to_owned(), message: message.into() }
+    ConfigError {
+        key: key.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// The database a [`Config`] points at.
@@ -210,20 +223,34 @@ impl Config {
     /// Checks values that parse but cannot work, and reads `*_file` secrets.
     pub fn finish(mut self) -> Result<Self, ConfigError> {
         if let Some(path) = &self.database.url_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| bad("database.url_file", format!("cannot read {}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                bad(
+                    "database.url_file",
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
             self.database.url = Some(SecretString::from(text.trim().to_owned()));
         }
         if let Some(path) = &self.auth.jwt_secret_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| bad("auth.jwt_secret_file", format!("cannot read {}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                bad(
+                    "auth.jwt_secret_file",
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
             self.auth.jwt_secret = Some(SecretString::from(text.trim().to_owned()));
         }
         if let Some(url) = &self.database.url {
             let u = url.expose_secret();
-            if !(u.starts_with("postgres://") || u.starts_with("postgresql://") || u.starts_with("sqlite:")) {
+            if !(u.starts_with("postgres://")
+                || u.starts_with("postgresql://")
+                || u.starts_with("sqlite:"))
+            {
                 // Never echo the URL: it may hold a password.
-                return Err(bad("database.url", "must start with postgres://, postgresql:// or sqlite:"));
+                return Err(bad(
+                    "database.url",
+                    "must start with postgres://, postgresql:// or sqlite:",
+                ));
             }
         }
         if let Some(secret) = &self.auth.jwt_secret {
@@ -238,7 +265,10 @@ impl Config {
             return Err(bad("auth.access_token_ttl_secs", "must be at least 30"));
         }
         if self.auth.refresh_token_ttl_secs < self.auth.access_token_ttl_secs {
-            return Err(bad("auth.refresh_token_ttl_secs", "must not be shorter than auth.access_token_ttl_secs"));
+            return Err(bad(
+                "auth.refresh_token_ttl_secs",
+                "must not be shorter than auth.access_token_ttl_secs",
+            ));
         }
         if self.server.request_timeout_secs == 0 {
             return Err(bad("server.request_timeout_secs", "must be at least 1"));
@@ -246,13 +276,23 @@ impl Config {
         if self.server.body_limit_bytes < 1024 {
             return Err(bad("server.body_limit_bytes", "must be at least 1024"));
         }
-        if self.rate_limit.enabled && (self.rate_limit.per_second == 0 || self.rate_limit.burst == 0) {
-            return Err(bad("rate_limit", "per_second and burst must be at least 1 when enabled"));
+        if self.rate_limit.enabled
+            && (self.rate_limit.per_second == 0 || self.rate_limit.burst == 0)
+        {
+            return Err(bad(
+                "rate_limit",
+                "per_second and burst must be at least 1 when enabled",
+            ));
         }
         for (i, origin) in self.server.cors_allowed_origins.iter().enumerate() {
-            let ok = url::Url::parse(origin).map(|u| u.origin().is_tuple()).unwrap_or(false);
+            let ok = url::Url::parse(origin)
+                .map(|u| u.origin().is_tuple())
+                .unwrap_or(false);
             if !ok {
-                return Err(bad(&format!("server.cors_allowed_origins[{i}]"), format!("`{origin}` is not an origin")));
+                return Err(bad(
+                    &format!("server.cors_allowed_origins[{i}]"),
+                    format!("`{origin}` is not an origin"),
+                ));
             }
         }
         if self.websocket.idle_timeout_secs == 0 {
@@ -373,7 +413,10 @@ mod tests {
 
         let mut c = Config::default();
         c.server.cors_allowed_origins = vec!["not a url".into()];
-        assert_eq!(c.finish().unwrap_err().key, "server.cors_allowed_origins[0]");
+        assert_eq!(
+            c.finish().unwrap_err().key,
+            "server.cors_allowed_origins[0]"
+        );
     }
 
     #[test]

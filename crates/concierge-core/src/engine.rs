@@ -39,7 +39,10 @@ pub struct Reply {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("engine stage `{stage}` failed: {message}")]
-    Stage { stage: &'static str, message: String },
+    Stage {
+        stage: &'static str,
+        message: String,
+    },
     #[error("engine timed out")]
     Timeout,
 }
@@ -59,7 +62,8 @@ pub trait ConversationEngine: Send + Sync + std::fmt::Debug + 'static {
 pub struct PlaceholderEngine;
 
 /// The exact text the placeholder answers with.
-pub const PLACEHOLDER_REPLY: &str = "Thanks, your message has been received. Concierge's automated \
+pub const PLACEHOLDER_REPLY: &str =
+    "Thanks, your message has been received. Concierge's automated \
 answering is not enabled on this server yet, so a member of the support team will follow up. \
 You can add more detail here in the meantime.";
 

@@ -86,10 +86,19 @@ impl ConversationStatus {
             Initialized => matches!(next, Active | Processing | Escalated | Abandoned),
             Active | WaitingForUser | Processing => matches!(
                 next,
-                Active | WaitingForUser | WaitingForAgent | Processing | Escalated | Resolved | Abandoned
+                Active
+                    | WaitingForUser
+                    | WaitingForAgent
+                    | Processing
+                    | Escalated
+                    | Resolved
+                    | Abandoned
             ),
             WaitingForAgent | Escalated => {
-                matches!(next, Active | WaitingForUser | WaitingForAgent | Escalated | Resolved | Abandoned)
+                matches!(
+                    next,
+                    Active | WaitingForUser | WaitingForAgent | Escalated | Resolved | Abandoned
+                )
             }
             Resolved | Abandoned => matches!(next, Active | Archived),
             Archived => false,
@@ -176,7 +185,10 @@ mod tests {
     fn every_kind_round_trips_through_its_spelling() {
         for c in Channel::ALL {
             assert_eq!(c.as_str().parse::<Channel>().unwrap(), *c);
-            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::json!(c.as_str()));
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                serde_json::json!(c.as_str())
+            );
         }
         for s in ConversationStatus::ALL {
             assert_eq!(s.as_str().parse::<ConversationStatus>().unwrap(), *s);

@@ -3,16 +3,16 @@
 //! Read this crate top to bottom as a tour of the vocabulary the rest of the
 //! workspace speaks:
 
+/// Configuration types with defaults that run, and the commented default file.
+pub mod config;
+/// The conversation-engine seam the server calls for every customer message.
+pub mod engine;
 /// Newtype identifiers (`ConversationId(Uuid)` and friends).
 pub mod id;
 /// Closed sets of values (channels, statuses, roles …) shared by the API and the store.
 pub mod kinds;
 /// Domain records: organizations, users, conversations, messages, …
 pub mod model;
-/// The conversation-engine seam the server calls for every customer message.
-pub mod engine;
-/// Configuration types with defaults that run, and the commented default file.
-pub mod config;
 /// Input limits and validation shared by every entry point.
 pub mod validate;
 

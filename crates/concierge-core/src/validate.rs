@@ -19,7 +19,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -30,7 +33,10 @@ pub fn message_content(field: &str, text: &str) -> Result<(), FieldError> {
     }
     let n = text.chars().count();
     if n > MAX_MESSAGE_CHARS {
-        return Err(FieldError::new(field, format!("is {n} characters; the limit is {MAX_MESSAGE_CHARS}")));
+        return Err(FieldError::new(
+            field,
+            format!("is {n} characters; the limit is {MAX_MESSAGE_CHARS}"),
+        ));
     }
     if text.contains('\0') {
         return Err(FieldError::new(field, "must not contain NUL characters"));
@@ -44,10 +50,16 @@ pub fn short_text(field: &str, text: &str) -> Result<(), FieldError> {
         return Err(FieldError::new(field, "must not be empty"));
     }
     if text.chars().count() > MAX_SHORT_TEXT {
-        return Err(FieldError::new(field, format!("is longer than {MAX_SHORT_TEXT} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("is longer than {MAX_SHORT_TEXT} characters"),
+        ));
     }
     if text.chars().any(|c| c.is_control()) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -79,9 +91,14 @@ pub fn json_object(field: &str, value: &serde_json::Value) -> Result<(), FieldEr
     if !value.is_object() {
         return Err(FieldError::new(field, "must be a JSON object"));
     }
-    let size = serde_json::to_vec(value).map(|v| v.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_vec(value)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
     if size > MAX_METADATA_BYTES {
-        return Err(FieldError::new(field, format!("is {size} bytes; the limit is {MAX_METADATA_BYTES}")));
+        return Err(FieldError::new(
+            field,
+            format!("is {size} bytes; the limit is {MAX_METADATA_BYTES}"),
+        ));
     }
     Ok(())
 }
@@ -90,11 +107,16 @@ pub fn json_object(field: &str, value: &serde_json::Value) -> Result<(), FieldEr
 pub fn slug(field: &str, text: &str) -> Result<(), FieldError> {
     let ok = (2..=40).contains(&text.len())
         && text.starts_with(|c: char| c.is_ascii_lowercase())
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new(field, "must be 2-40 characters of a-z, 0-9 and '-', starting with a letter"))
+        Err(FieldError::new(
+            field,
+            "must be 2-40 characters of a-z, 0-9 and '-', starting with a letter",
+        ))
     }
 }
 
@@ -128,8 +150,19 @@ mod tests {
 
     #[test]
     fn emails_are_checked_and_lowercased() {
-        assert_eq!(email("email", "Jane@Example.COM").unwrap(), "jane@example.com");
-        for bad in ["jane", "jane@", "@x.com", "a@b", "a b@c.com", "a@@b.com", "a@.com"] {
+        assert_eq!(
+            email("email", "Jane@Example.COM").unwrap(),
+            "jane@example.com"
+        );
+        for bad in [
+            "jane",
+            "jane@",
+            "@x.com",
+            "a@b",
+            "a b@c.com",
+            "a@@b.com",
+            "a@.com",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
     }

@@ -1,0 +1,258 @@
+//! Conversations and their messages.
+
+use concierge_core::model::{Conversation, Message};
+use concierge_core::{ConversationId, ConversationStatus, MessageId, OrgId, SenderType};
+use sqlx::types::Json;
+
+use crate::error::{Result, StoreError};
+use crate::repo::INSERT_OUTBOX;
+use crate::rows::*;
+use crate::{now, ConversationFilter, Cursor, NewConversation, NewMessage, Page};
+
+repository! {
+    /// Starts a conversation.
+    pub async fn create_conversation(&self, org: OrgId, new: &NewConversation) -> Result<Conversation> {
+        let mut tx = self.write_tx(org).await?;
+        let at = now();
+        let id = ConversationId::new();
+        let row: ConversationRow = sqlx::query_as(&format!(
+            "INSERT INTO conversations (id, org_id, customer_id, channel, status, started_at, last_activity_at, \
+             context, metadata) VALUES ($1, $2, $3, $4, 'initialized', $5, $5, $6, $7) \
+             RETURNING {CONVERSATION_COLUMNS}"))
+            .bind(id.0)
+            .bind(org.0)
+            .bind(new.customer_id.map(|u| u.0))
+            .bind(new.channel.as_str())
+            .bind(at)
+            .bind(Json(&new.context))
+            .bind(Json(&new.metadata))
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(INSERT_OUTBOX)
+            .bind(org.0)
+            .bind("conversation.created")
+            .bind(Json(serde_json::json!({ "conversation_id": id, "channel": new.channel })))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.into_domain()
+    }
+
+    /// One conversation of `org`.
+    pub async fn get_conversation(&self, org: OrgId, id: ConversationId) -> Result<Conversation> {
+        let mut tx = self.read_tx(org).await?;
+        let row: Option<ConversationRow> = sqlx::query_as(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE org_id = $1 AND id = $2"))
+            .bind(org.0)
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.ok_or(StoreError::NotFound("conversation"))?.into_domain()
+    }
+
+    /// A page of conversations, newest first, after `after`.
+    pub async fn list_conversations(
+        &self,
+        org: OrgId,
+        filter: &ConversationFilter,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Page<Conversation>> {
+        let limit = limit.clamp(1, 200);
+        let mut tx = self.read_tx(org).await?;
+        let mut qb = sqlx::QueryBuilder::<<Self as crate::BackendDb>::Db>::new(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE org_id = "));
+        qb.push_bind(org.0);
+        if let Some(status) = filter.status {
+            qb.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(channel) = filter.channel {
+            qb.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(from) = filter.from {
+            qb.push(" AND started_at >= ").push_bind(from);
+        }
+        if let Some(to) = filter.to {
+            qb.push(" AND started_at < ").push_bind(to);
+        }
+        if let Some(customer) = filter.customer_id {
+            qb.push(" AND customer_id = ").push_bind(customer.0);
+        }
+        if let Some(c) = after {
+            qb.push(" AND (started_at, id) < (").push_bind(c.started_at).push(", ").push_bind(c.id.0).push(")");
+        }
+        qb.push(" ORDER BY started_at DESC, id DESC LIMIT ").push_bind(i64::from(limit) + 1);
+        let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        let mut items = rows.into_iter().map(ConversationRow::into_domain).collect::<Result<Vec<_>>>()?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|c| Cursor { started_at: c.started_at, id: c.id })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    /// Appends messages to a conversation in one transaction: the messages,
+    /// the conversation's counters and status, and one outbox event per message.
+    pub async fn append_messages(
+        &self,
+        org: OrgId,
+        conversation: ConversationId,
+        messages: &[NewMessage],
+    ) -> Result<(Conversation, Vec<Message>)> {
+        let mut tx = self.write_tx(org).await?;
+        let current: Option<ConversationRow> = sqlx::query_as(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE org_id = $1 AND id = $2{}", Self::FOR_UPDATE))
+            .bind(org.0)
+            .bind(conversation.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let current = current.ok_or(StoreError::NotFound("conversation"))?.into_domain()?;
+        if current.status == ConversationStatus::Archived {
+            return Err(StoreError::InvalidTransition { from: "archived".into(), to: "active".into() });
+        }
+        let at = now();
+        let mut stored = Vec::with_capacity(messages.len());
+        let (mut users, mut ais) = (0i64, 0i64);
+        let (mut conf_sum, mut conf_n, mut conf_min) = (0f64, 0i64, current.ai_confidence_min);
+        let mut sentiment = current.sentiment;
+        for m in messages {
+            let row: MessageRow = sqlx::query_as(&format!(
+                "INSERT INTO messages (id, org_id, conversation_id, sender_type, sender_id, content, content_type, \
+                 intent, intent_confidence, entities, sentiment, attachments, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {MESSAGE_COLUMNS}"))
+                .bind(MessageId::new().0)
+                .bind(org.0)
+                .bind(conversation.0)
+                .bind(m.sender_type.as_str())
+                .bind(m.sender_id.map(|u| u.0))
+                .bind(&m.content)
+                .bind(m.content_type.as_str())
+                .bind(&m.intent)
+                .bind(m.intent_confidence)
+                .bind(Json(&m.entities))
+                .bind(m.sentiment)
+                .bind(Json(&m.attachments))
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+            let msg = row.into_domain()?;
+            match m.sender_type {
+                SenderType::User => {
+                    users += 1;
+                    if m.sentiment.is_some() {
+                        sentiment = m.sentiment;
+                    }
+                }
+                SenderType::AiAgent => {
+                    ais += 1;
+                    if let Some(c) = m.intent_confidence {
+                        conf_sum += c;
+                        conf_n += 1;
+                        conf_min = Some(conf_min.map_or(c, |x| x.min(c)));
+                    }
+                }
+                _ => {}
+            }
+            sqlx::query(INSERT_OUTBOX)
+                .bind(org.0)
+                .bind("message.created")
+                .bind(Json(serde_json::json!({
+                    "conversation_id": conversation,
+                    "message_id": msg.id,
+                    "sender_type": msg.sender_type,
+                })))
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            stored.push(msg);
+        }
+        let status = if current.status == ConversationStatus::Initialized {
+            ConversationStatus::Active
+        } else {
+            current.status
+        };
+        let row: ConversationRow = sqlx::query_as(&format!(
+            "UPDATE conversations SET message_count = message_count + $3, user_message_count = user_message_count + $4, \
+             ai_message_count = ai_message_count + $5, ai_confidence_sum = ai_confidence_sum + $6, \
+             ai_confidence_n = ai_confidence_n + $7, ai_confidence_min = $8, sentiment = $9, status = $10, \
+             last_activity_at = $11 WHERE org_id = $1 AND id = $2 RETURNING {CONVERSATION_COLUMNS}"))
+            .bind(org.0)
+            .bind(conversation.0)
+            .bind(messages.len() as i64)
+            .bind(users)
+            .bind(ais)
+            .bind(conf_sum)
+            .bind(conf_n)
+            .bind(conf_min)
+            .bind(sentiment)
+            .bind(status.as_str())
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((row.into_domain()?, stored))
+    }
+
+    /// The last `limit` messages of a conversation, oldest first.
+    pub async fn list_messages(&self, org: OrgId, conversation: ConversationId, limit: u32) -> Result<Vec<Message>> {
+        let mut tx = self.read_tx(org).await?;
+        let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE org_id = $1 AND conversation_id = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT $3"))
+            .bind(org.0)
+            .bind(conversation.0)
+            .bind(i64::from(limit.clamp(1, 1000)))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.reverse();
+        rows.into_iter().map(MessageRow::into_domain).collect()
+    }
+
+    /// Moves a conversation to `status` if the state machine allows it.
+    pub async fn set_conversation_status(
+        &self,
+        org: OrgId,
+        id: ConversationId,
+        status: ConversationStatus,
+    ) -> Result<Conversation> {
+        let mut tx = self.write_tx(org).await?;
+        let current: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT status FROM conversations WHERE org_id = $1 AND id = $2{}", Self::FOR_UPDATE))
+            .bind(org.0)
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let current = current.ok_or(StoreError::NotFound("conversation"))?;
+        let from: ConversationStatus = current.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?;
+        if !from.can_transition_to(status) {
+            return Err(StoreError::InvalidTransition { from: from.to_string(), to: status.to_string() });
+        }
+        let at = now();
+        let ended = status.is_closed().then_some(at);
+        let row: ConversationRow = sqlx::query_as(&format!(
+            "UPDATE conversations SET status = $3, last_activity_at = $4, ended_at = $5 \
+             WHERE org_id = $1 AND id = $2 RETURNING {CONVERSATION_COLUMNS}"))
+            .bind(org.0)
+            .bind(id.0)
+            .bind(status.as_str())
+            .bind(at)
+            .bind(ended)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(INSERT_OUTBOX)
+            .bind(org.0)
+            .bind("conversation.status_changed")
+            .bind(Json(serde_json::json!({ "conversation_id": id, "from": from, "to": status })))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.into_domain()
+    }
+}

@@ -1,0 +1,44 @@
+//! Repository functions, written once and expanded for both backends.
+//!
+//! `repository! { pub async fn f(&self, org: OrgId, …) -> Result<T> { body } }`
+//! emits `f` on [`SqliteBackend`](crate::sqlite::SqliteBackend), on
+//! [`PgBackend`](crate::postgres::PgBackend), and a dispatching `f` on
+//! [`Store`](crate::Store). Inside a body, `self.write_tx(org)`,
+//! `self.read_tx(org)` and `self.system_tx()` open the backend's transaction
+//! kinds, and `Self::SKIP_LOCKED` is the backend's row-claiming clause. SQL uses
+//! `$n` placeholders, which both SQLite and PostgreSQL accept.
+
+macro_rules! repository {
+    ($(
+        $(#[$meta:meta])*
+        pub async fn $name:ident(&$s:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty $body:block
+    )*) => {
+        impl $crate::sqlite::SqliteBackend {
+            $( $(#[$meta])* pub async fn $name(&$s $(, $arg: $ty)*) -> $ret $body )*
+        }
+        impl $crate::postgres::PgBackend {
+            $( $(#[$meta])* pub async fn $name(&$s $(, $arg: $ty)*) -> $ret $body )*
+        }
+        impl $crate::Store {
+            $(
+                $(#[$meta])*
+                pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match &self.inner {
+                        $crate::Inner::Sqlite(b) => b.$name($($arg),*).await,
+                        $crate::Inner::Postgres(b) => b.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+mod auth;
+mod conversations;
+mod records;
+mod tenants;
+
+/// Inserts one outbox row inside the caller's transaction.
+pub(crate) const INSERT_OUTBOX: &str =
+    "INSERT INTO outbox (org_id, topic, payload, status, attempts, next_attempt_at, created_at) \
+     VALUES ($1, $2, $3, 'pending', 0, $4, $4)";

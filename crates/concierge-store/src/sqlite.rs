@@ -1,0 +1,104 @@
+//! The embedded backend. SQLite allows one writer at a time, so the backend
+//! keeps one writer connection (no lock contention, no SQLITE_BUSY between our
+//! own writers) and a pool of readers that never block it (WAL mode).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use concierge_core::OrgId;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::error::Result;
+use crate::PoolStats;
+
+/// SQLite connections: one writer, several readers.
+#[derive(Debug, Clone)]
+pub struct SqliteBackend {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+pub(crate) type Tx = Transaction<'static, Sqlite>;
+
+impl SqliteBackend {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path` or a path).
+    pub async fn connect(url: &str, readers: u32) -> Result<Self> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(readers.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { write, read })
+    }
+
+    pub(crate) async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub(crate) fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.write.size() + self.read.size(),
+            idle: (self.write.num_idle() + self.read.num_idle()) as u32,
+            max: 1 + self.read.options().get_max_connections(),
+        }
+    }
+
+    pub(crate) async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// A write transaction for `org`. Isolation is enforced by the `org_id`
+    /// filter in every statement of the repository.
+    pub(crate) async fn write_tx(&self, _org: OrgId) -> Result<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// A read transaction for `org` on a reader connection.
+    pub(crate) async fn read_tx(&self, _org: OrgId) -> Result<Tx> {
+        Ok(self.read.begin().await?)
+    }
+
+    /// A transaction outside any tenant (sign-in lookups, bootstrap, dispatcher).
+    pub(crate) async fn system_tx(&self) -> Result<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// Row locking clause for claiming work; SQLite's single writer needs none.
+    pub(crate) const SKIP_LOCKED: &'static str = "";
+    /// Row locking for read-modify-write; the single writer already serialises.
+    pub(crate) const FOR_UPDATE: &'static str = "";
+}
+
+impl crate::BackendDb for SqliteBackend {
+    type Db = Sqlite;
+}
