@@ -52,6 +52,11 @@ pub enum EngineError {
 pub trait ConversationEngine: Send + Sync + std::fmt::Debug + 'static {
     /// A short name for logs and `/health` (`placeholder`, `pipeline`, …).
     fn name(&self) -> &'static str;
+    /// How many earlier messages the engine wants in [`Turn::history`] (0: none,
+    /// which saves the server a read).
+    fn history_window(&self) -> usize {
+        20
+    }
     /// Answer one turn.
     async fn respond(&self, turn: &Turn) -> Result<Reply, EngineError>;
 }
@@ -71,6 +76,10 @@ You can add more detail here in the meantime.";
 impl ConversationEngine for PlaceholderEngine {
     fn name(&self) -> &'static str {
         "placeholder"
+    }
+
+    fn history_window(&self) -> usize {
+        0
     }
 
     async fn respond(&self, _turn: &Turn) -> Result<Reply, EngineError> {

@@ -1,1 +1,178 @@
-//! placeholder
+//! Concierge's HTTP and WebSocket API.
+//!
+//! [`Application::build`] wires configuration, store and engine into a
+//! router bound to a port; [`Application::run_until_stopped`] serves until
+//! the shutdown future resolves. Start-up stays testable: tests bind port 0.
+
+/// Administrative operations shared with the CLI and bootstrap.
+pub mod admin;
+/// Identity: passwords, tokens, API keys, the `Principal` extractor.
+pub mod auth;
+/// The error format and its code table.
+pub mod error;
+/// Extractors that reject in our error format.
+pub mod extract;
+/// Prometheus metrics.
+pub mod metrics;
+/// Request id, span, timeout, access log, security headers.
+pub mod middleware;
+/// The OpenAPI document and the docs page.
+pub mod openapi;
+/// Per-client token buckets.
+pub mod ratelimit;
+/// HTTP routes by resource.
+pub mod routes;
+/// Conversation operations shared by REST and WebSocket.
+pub mod service;
+/// Shared application state.
+pub mod state;
+/// The WebSocket API and its fan-out hub.
+pub mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, Method};
+use axum::routing::get;
+use axum::Router;
+use concierge_core::config::Config;
+use concierge_core::engine::ConversationEngine;
+use concierge_store::Store;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds `config.server.listen` and builds the router. The store must be migrated.
+    pub async fn build(
+        config: Config,
+        store: Store,
+        engine: Arc<dyn ConversationEngine>,
+    ) -> Result<Self, std::io::Error> {
+        let secret = admin::jwt_secret(&store, config.auth.jwt_secret.as_ref())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let tokens = auth::TokenService::new(&secret, &config.auth);
+        let listener = TcpListener::bind(config.server.listen).await?;
+        let state = AppState {
+            limiter: ratelimit::RateLimiter::new(&config.rate_limit),
+            config: Arc::new(config),
+            store,
+            tokens,
+            engine,
+            api_keys: auth::ApiKeyCache::default(),
+            hub: ws::Hub::default(),
+            metrics: Arc::new(metrics::Metrics::new()),
+            started: Instant::now(),
+        };
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The shared state (tests and tools reach the store and hub through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let limiter = self.state.limiter.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiter.shrink();
+            }
+        });
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        sweeper.abort();
+        result
+    }
+}
+
+/// The whole HTTP surface with its middleware.
+pub fn router(state: AppState) -> Router {
+    let cors = cors_layer(&state.config.server.cors_allowed_origins);
+    let body_limit = state.config.server.body_limit_bytes;
+    Router::new()
+        .merge(routes::health::router())
+        .merge(routes::auth::router())
+        .merge(routes::conversations::router())
+        .merge(routes::api_keys::router())
+        .merge(openapi::router())
+        .route("/v1/ws", get(ws::upgrade))
+        .route("/", get(index))
+        .fallback(|| async { ApiError::new(Code::NotFound, "no such endpoint; see /api/docs") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                Code::MethodNotAllowed,
+                "this endpoint does not accept that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_context,
+        ))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(cors)
+        .with_state(state)
+}
+
+async fn index() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "name": "Concierge",
+        "version": env!("CARGO_PKG_VERSION"),
+        "docs": "/api/docs",
+        "openapi": "/openapi.json",
+        "health": "/health",
+    }))
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(list))
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            middleware::X_REQUEST_ID,
+        ])
+        .expose_headers([middleware::X_REQUEST_ID, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}

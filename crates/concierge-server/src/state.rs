@@ -1,0 +1,27 @@
+//! Everything a request handler may need, shared (cheaply cloned) across requests.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use concierge_core::config::Config;
+use concierge_core::engine::ConversationEngine;
+use concierge_store::Store;
+
+use crate::auth::{ApiKeyCache, TokenService};
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::ws::Hub;
+
+/// Shared application state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub tokens: TokenService,
+    pub engine: Arc<dyn ConversationEngine>,
+    pub api_keys: ApiKeyCache,
+    pub limiter: RateLimiter,
+    pub hub: Hub,
+    pub metrics: Arc<Metrics>,
+    pub started: Instant,
+}
