@@ -1,1 +1,21 @@
-fn main() {}
+//! The `concierge` binary: parses the command line and wires the library crates.
+//! All logic lives in the libraries; this file only dispatches.
+
+mod bench;
+mod cli;
+mod commands;
+mod settings;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

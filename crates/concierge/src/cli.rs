@@ -1,0 +1,122 @@
+//! The command line (clap).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Concierge — an AI customer-service agent for Salesforce teams.
+///
+/// Start with `concierge serve`: with no configuration it keeps its data in
+/// ./data (SQLite), listens on http://127.0.0.1:8080, and on first start
+/// prints how to sign in. `concierge config default` prints every setting.
+#[derive(Debug, Parser)]
+#[command(name = "concierge", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command that reads configuration accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML configuration file (see `concierge config default`).
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for the embedded database and local state (default ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrates the database first).
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Manage tenants (organizations).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage staff users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys for integrations.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+    /// Benchmarks that print figures for docs/PERFORMANCE.md.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the default configuration file, with comments.
+    Default,
+    /// Print the effective configuration (secrets redacted).
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant and print its id and publishable widget key.
+    Create {
+        /// Short unique name used at sign-in (a-z, 0-9, '-').
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// free, starter, professional or enterprise.
+        #[arg(long, default_value = "free")]
+        tier: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff user. Without --password-stdin a password is generated and printed once.
+    Create {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// admin, supervisor or agent.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create an API key and print it once.
+    Create {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        /// What the key is for.
+        #[arg(long)]
+        name: String,
+        /// service (default), agent, supervisor or admin.
+        #[arg(long, default_value = "service")]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Throughput and latency of create-conversation + post-message through HTTP.
+    Api(crate::bench::ApiBenchArgs),
+}

@@ -1,0 +1,207 @@
+//! What each command does.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use concierge_core::config::{Config, LogFormat};
+use concierge_core::engine::PlaceholderEngine;
+use concierge_core::{Role, SubscriptionTier};
+use concierge_server::{admin, Application};
+use concierge_store::Store;
+use secrecy::SecretString;
+
+use crate::cli::*;
+use crate::settings;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let g = &cli.global;
+    let load = |listen| settings::load(g.config.as_deref(), g.data_dir.as_deref(), listen);
+    match cli.command {
+        Command::Config(ConfigCommand::Default) => {
+            print!("{}", concierge_core::config::DEFAULT_CONFIG_TOML);
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Show) => {
+            println!("{:#?}", load(None)?);
+            Ok(())
+        }
+        Command::Serve { listen } => serve(load(listen)?).await,
+        Command::Migrate => {
+            let config = load(None)?;
+            init_logging(&config);
+            let store = open_store(&config).await?;
+            println!("database migrated ({})", store.backend().as_str());
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Create { slug, name, tier }) => {
+            let store = open_store(&load(None)?).await?;
+            let tier: SubscriptionTier =
+                tier.parse().map_err(|e| anyhow::anyhow!("--tier: {e}"))?;
+            let org = admin::create_tenant(&store, &slug, &name, tier).await?;
+            println!(
+                "tenant created\n  id:          {}\n  slug:        {}\n  widget key:  {}",
+                org.id, org.slug, org.widget_key
+            );
+            println!(
+                "next: concierge user create --tenant {} --email you@example.com --role admin",
+                org.slug
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Create {
+            tenant,
+            email,
+            role,
+            password_stdin,
+        }) => {
+            let store = open_store(&load(None)?).await?;
+            let org = find_tenant(&store, &tenant).await?;
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let password = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("reading the password from stdin")?;
+                Some(SecretString::from(
+                    text.trim_end_matches(['\r', '\n']).to_owned(),
+                ))
+            } else {
+                None
+            };
+            let (user, generated) =
+                admin::create_staff_user(&store, org, &email, role, password, "cli").await?;
+            println!(
+                "user created\n  id:    {}\n  email: {}\n  role:  {}",
+                user.id, email, role
+            );
+            if let Some(p) = generated {
+                println!("  password (shown once): {p}");
+            }
+            Ok(())
+        }
+        Command::Apikey(ApikeyCommand::Create { tenant, name, role }) => {
+            let store = open_store(&load(None)?).await?;
+            let org = find_tenant(&store, &tenant).await?;
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let (key, stored) =
+                admin::create_api_key(&store, org, &name, role, None, "cli").await?;
+            println!(
+                "API key created (shown once; store it now)\n  {key}\n  id: {}  prefix: {}",
+                stored.id, stored.prefix
+            );
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Api(args)) => crate::bench::api(args).await,
+    }
+}
+
+async fn find_tenant(store: &Store, slug: &str) -> anyhow::Result<concierge_core::OrgId> {
+    match store.organization_by_slug(slug).await? {
+        Some(o) => Ok(o.id),
+        None => bail!("no tenant with slug `{slug}` (create one with `concierge tenant create`)"),
+    }
+}
+
+/// Opens and migrates the configured database.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let url = settings::database_url(config)?;
+    let store = Store::connect(&url, config.database.max_connections)
+        .await
+        .context("cannot open the database (check database.url; the URL itself is not printed)")?;
+    store.migrate().await.context("database migration failed")?;
+    Ok(store)
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log.format {
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    init_logging(&config);
+    let store = open_store(&config).await?;
+    let demo = if config.bootstrap.demo_tenant {
+        admin::bootstrap_demo(&store).await?
+    } else {
+        None
+    };
+    let base = config.public_url();
+    let backend = store.backend().as_str();
+    let app = Application::build(config, store, Arc::new(PlaceholderEngine))
+        .await
+        .context("cannot start the server (is the port already in use?)")?;
+    // Human-facing start-up text goes to stdout; credentials never reach the logs.
+    println!();
+    println!(
+        "  Concierge {} is running ({backend})",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!();
+    println!("    API          {base}/v1");
+    println!("    API docs     {base}/api/docs   (OpenAPI: {base}/openapi.json)");
+    println!("    WebSocket    {}/v1/ws", base.replacen("http", "ws", 1));
+    println!("    Health       {base}/health     Metrics: {base}/metrics");
+    println!();
+    match demo {
+        Some(d) => {
+            println!("  First start: created the `demo` tenant. Sign in with (shown once):");
+            println!("    tenant       {}", d.tenant.slug);
+            println!("    email        {}", d.admin_email);
+            println!("    password     {}", d.admin_password);
+            println!("    API key      {}", d.api_key);
+            println!("    widget key   {}", d.tenant.widget_key);
+            println!();
+            println!("  Try it:");
+            println!(
+                "    curl -s {base}/v1/conversations -H 'Authorization: Bearer {}' \\",
+                d.api_key
+            );
+            println!("      -H 'Content-Type: application/json' -d '{{\"channel\":\"api\",\"initial_message\":\"Hello\"}}'");
+        }
+        None => {
+            println!("  Sign in with the credentials printed on first start, or add a user:");
+            println!(
+                "    concierge user create --tenant demo --email you@example.com --role admin"
+            );
+        }
+    }
+    println!();
+    println!("  Press Ctrl-C to stop.");
+    tracing::info!(listen = %base, backend, "concierge started");
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .context("server error")?;
+    tracing::info!("concierge stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
