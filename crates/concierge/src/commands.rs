@@ -138,11 +138,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
-    let base = config.public_url();
     let backend = store.backend().as_str();
+    let configured_url = config.server.public_url.clone();
+    let listen_ip = config.server.listen.ip();
     let app = Application::build(config, store, Arc::new(PlaceholderEngine))
         .await
         .context("cannot start the server (is the port already in use?)")?;
+    // With port 0 the OS picks the port: print the one actually bound.
+    let base = match configured_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => format!("http://{}", std::net::SocketAddr::new(listen_ip, app.port())),
+    };
     // Human-facing start-up text goes to stdout; credentials never reach the logs.
     println!();
     println!(

@@ -1,0 +1,44 @@
+# Concierge — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+ARGS ?=
+
+.PHONY: run test build web fmt lint check unit bench clean help
+
+help:
+	@echo "make run    build everything and start Concierge with embedded defaults (SQLite, local engine)"
+	@echo "make test   formatting, lints and the whole test suite (PostgreSQL tests run when it is reachable)"
+	@echo "make bench  API throughput benchmark (release build)"
+
+## Build everything: the web assets (once web/ exists) and the binary.
+build: web
+	$(CARGO) build --release -p concierge
+
+## The web UI (web/) arrives with its own issue; until then there is nothing to build.
+web:
+	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund && npm run build; \
+	else echo "web: no web/ sources yet; skipping"; fi
+
+## Start Concierge with embedded defaults; data lives in ./data.
+run: build
+	./target/release/concierge serve $(ARGS)
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+unit:
+	$(CARGO) test --workspace --locked
+
+## Formatting, lints, then every test.
+test: lint unit
+
+bench:
+	$(CARGO) build --release -p concierge
+	./target/release/concierge bench api $(ARGS)
+
+clean:
+	$(CARGO) clean
