@@ -35,7 +35,7 @@ pub async fn postgres_admin_url() -> Option<String> {
         use sqlx::Connection;
         sqlx::PgConnection::connect(DEFAULT_PG)
             .await
-            .map(|c| drop(c))
+            .map(drop)
             .is_ok()
     })
     .await

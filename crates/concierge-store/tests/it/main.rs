@@ -2,6 +2,8 @@
 //! it is reachable (see `concierge_store::testing`). Each test gets its own
 //! database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::future::Future;
 
 use concierge_store::testing::{postgres_admin_url, TestDb};
