@@ -83,6 +83,37 @@ repository! {
         Ok(())
     }
 
+    /// Marks several outbox events delivered in one statement.
+    pub async fn complete_outbox_batch(&self, ids: &[i64]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.system_tx().await?;
+        let mut qb = sqlx::QueryBuilder::<<Self as crate::BackendDb>::Db>::new(
+            "UPDATE outbox SET status = 'delivered', delivered_at = ");
+        qb.push_bind(now()).push(" WHERE status = 'pending' AND id IN (");
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        let n = qb.build().execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Deletes delivered outbox events older than `before` (retention).
+    pub async fn purge_delivered_outbox(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.system_tx().await?;
+        let n = sqlx::query("DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Records a failed delivery: retry at `retry_at`, or dead-letter when `None`.
     pub async fn fail_outbox(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
         let mut tx = self.system_tx().await?;
