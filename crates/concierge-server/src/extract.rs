@@ -1,9 +1,10 @@
 //! Extractors whose rejections use our error format instead of axum's plain text.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
@@ -21,28 +22,78 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                Code::UnsupportedMedia,
+                "send the body as JSON with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(Code::PayloadTooLarge, "the request body is too large")
+            } else {
+                ApiError::new(Code::MalformedRequest, "the request body could not be read")
+            }
+        })?;
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(AppJson(v)),
+            // serde_json classifies some type errors in well-formed JSON as
+            // syntax errors (`{"channel": 3}` where an enum is expected reads
+            // as "expected value"): only a body that does not parse is malformed.
+            Err(JsonRejection::JsonSyntaxError(e))
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() =>
+            {
+                let mut err = data_error(&e);
+                if let Some(field) = err.details["field"].as_str() {
+                    err.message = format!("{field}: has the wrong type or an unknown value");
+                }
+                Err(err)
+            }
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
 }
 
+/// Whether the request says its body is JSON (`application/json`, or
+/// `application/<something>+json`, parameters allowed).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
+        _ => false,
+    }
+}
+
+/// A 422 from a serde error, naming the field when the message does.
+fn data_error(e: &(dyn std::error::Error + 'static)) -> ApiError {
+    // serde's message reads "`field`: problem at line 1 column 7" or
+    // "missing field `content`" — both name the field.
+    let text = e
+        .source()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| e.to_string());
+    let field = field_from_serde(&text);
+    let mut err = ApiError::new(Code::Validation, text);
+    if let Some(f) = field {
+        err.details = json!({ "field": f });
+    }
+    err
+}
+
 fn json_rejection(r: JsonRejection) -> ApiError {
     match &r {
-        JsonRejection::JsonDataError(e) => {
-            // serde's message reads "`field`: problem at line 1 column 7" or
-            // "missing field `content`" — both name the field.
-            let text = std::error::Error::source(e)
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| e.body_text());
-            let field = field_from_serde(&text);
-            let mut err = ApiError::new(Code::Validation, text);
-            if let Some(f) = field {
-                err.details = json!({ "field": f });
-            }
-            err
-        }
+        JsonRejection::JsonDataError(e) => data_error(e),
         JsonRejection::JsonSyntaxError(_) => {
             ApiError::new(Code::MalformedRequest, "the body is not valid JSON")
         }
@@ -133,7 +184,25 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::field_from_serde;
+    use super::{field_from_serde, json_content_type};
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        let is_json = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(v));
+            json_content_type(&h)
+        };
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("Application/JSON;charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/jsonx"));
+        assert!(!json_content_type(&HeaderMap::new()));
+    }
 
     #[test]
     fn serde_messages_name_their_field() {
