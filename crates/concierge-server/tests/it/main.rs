@@ -1,0 +1,24 @@
+//! The HTTP and WebSocket API, driven from outside over a real socket.
+//!
+//! Every test starts its own server on port 0 with its own database (see
+//! [`helpers::spawn_app`]); tests that matter on both backends run on SQLite
+//! always and on PostgreSQL whenever it is reachable ([`helpers::on_both`]).
+//! `TEST_LOG=1` prints the server's logs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+/// The harness: `spawn_app`, typed request helpers, error assertions.
+mod helpers;
+
+/// Sign-in, refresh rotation, logout, API keys, visitor tokens, role checks.
+mod auth;
+/// Creating, reading, listing and posting to conversations.
+mod conversations;
+/// Every error path: status, code, field and request id.
+mod errors;
+/// One tenant can never see or touch another's data through the API.
+mod isolation;
+/// Health, metrics, OpenAPI, docs, security headers, CORS.
+mod platform;
+/// The WebSocket API: fan-out, bad frames, subscriptions, idle timeout.
+mod websocket;
