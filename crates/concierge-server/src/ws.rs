@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -147,6 +148,23 @@ impl Hub {
         )
     }
 
+    /// Stops tracking `conversation` if nobody listens to it any more.
+    fn release(&self, conversation: ConversationId) {
+        if let Ok(mut map) = self.channels.lock() {
+            if map
+                .get(&conversation)
+                .is_some_and(|tx| tx.receiver_count() == 0)
+            {
+                map.remove(&conversation);
+            }
+        }
+    }
+
+    /// Conversations the hub holds a channel for (with or without subscribers).
+    pub fn channel_count(&self) -> usize {
+        self.channels.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
     /// Conversations with at least one subscriber.
     pub fn active_conversations(&self) -> usize {
         self.channels
@@ -175,8 +193,15 @@ pub async fn upgrade(
     State(state): State<AppState>,
     principal: Principal,
     AppQuery(query): AppQuery<WsQuery>,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
+    // A plain HTTP request gets our error format, not axum's plain text.
+    let ws = ws.map_err(|r| {
+        ApiError::new(
+            crate::error::Code::MalformedRequest,
+            format!("this endpoint speaks WebSocket only: {}", r.body_text()),
+        )
+    })?;
     let mut initial = None;
     if let Some(id) = query.conversation_id {
         service::conversation_for(&state, &principal, id).await?;
@@ -378,8 +403,12 @@ async fn run_socket(
             WsMessage::Ping(_) | WsMessage::Pong(_) => {}
         }
     }
-    for (_, task) in sock.forwards.drain() {
+    for (id, task) in sock.forwards.drain() {
         task.abort();
+        // Once the task is gone its receiver is dropped, and an unwatched
+        // conversation's channel can go (or the hub would grow for ever).
+        let _ = task.await;
+        state.hub.release(id);
     }
     drop(sock);
     let _ = writer.await;

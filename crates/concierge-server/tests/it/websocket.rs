@@ -8,7 +8,7 @@ use concierge_core::engine::PLACEHOLDER_REPLY;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_with, WsClient};
+use crate::helpers::{assert_error, spawn_app, spawn_app_with, WsClient};
 
 /// Both sockets receive `ty` for a message with `content`.
 async fn both_receive(sockets: &mut [&mut WsClient], ty: &str, content: &str) -> Vec<Value> {
@@ -265,4 +265,68 @@ async fn a_socket_needs_a_valid_token() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_plain_request_to_the_websocket_endpoint_gets_our_error_format() {
+    let app = spawn_app().await;
+    let s = app.admin_session("acme").await;
+    let resp = app.get("/v1/ws", s.token()).await;
+    let error = assert_error(resp, StatusCode::BAD_REQUEST, 2000).await;
+    assert!(
+        error["message"].as_str().unwrap().contains("WebSocket"),
+        "{error}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn closed_sockets_release_their_subscriptions() {
+    let app = spawn_app().await;
+    let s = app.admin_session("acme").await;
+    let hub = &app.state().hub;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(app.new_conversation_id(s.token()).await);
+    }
+    let mut first = app.ws(s.token(), Some(ids[0])).await;
+    first.expect("subscribed").await;
+    for id in &ids[1..] {
+        first
+            .send_json(&json!({ "type": "subscribe", "conversation_id": id }))
+            .await;
+        first.expect("subscribed").await;
+    }
+    let mut second = app.ws(s.token(), Some(ids[0])).await;
+    second.expect("subscribed").await;
+    assert_eq!(hub.channel_count(), 3);
+    assert_eq!(hub.active_conversations(), 3);
+
+    first.stream.close(None).await.unwrap();
+    // Closing takes effect on the server's side in its own time: poll.
+    wait_until(|| hub.channel_count() == 1).await;
+    assert_eq!(
+        hub.active_conversations(),
+        1,
+        "the second socket still listens"
+    );
+    // And it still receives.
+    app.say(s.token(), ids[0], "still delivered").await;
+    second.expect("message_received").await;
+
+    second.stream.close(None).await.unwrap();
+    wait_until(|| hub.channel_count() == 0).await;
+    app.stop().await;
+}
+
+/// Polls `condition` until it holds, failing after [`PATIENCE`](crate::helpers::PATIENCE).
+async fn wait_until(condition: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + crate::helpers::PATIENCE;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met in time"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
