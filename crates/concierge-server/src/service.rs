@@ -1,6 +1,7 @@
 //! Conversation operations shared by the REST and WebSocket faces: access
 //! checks, the engine call (with its timeout and fallback), storage, and fan-out.
 
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use concierge_core::engine::{Reply, Turn};
@@ -8,6 +9,7 @@ use concierge_core::model::{Conversation, Message};
 use concierge_core::validate::{self, FieldError};
 use concierge_core::{ContentType, ConversationId, ConversationStatus, Role, SenderType};
 use concierge_store::NewMessage;
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -201,7 +203,8 @@ pub async fn post_message(
             response: Some(m.content.clone()),
             response_message_id: Some(m.id),
             intent: r.reply.intent.clone(),
-            confidence: r.reply.confidence,
+            // As stored (clamped to 0–1), so the response and a later read agree.
+            confidence: m.intent_confidence,
             suggested_actions: r.reply.suggested_actions.clone(),
             requires_escalation: r.reply.requires_escalation,
         },
@@ -255,14 +258,17 @@ async fn run_engine(
         history,
     };
     let limit = Duration::from_secs(state.config.server.engine_timeout_secs);
-    let failure = match tokio::time::timeout(limit, state.engine.respond(&turn)).await {
-        Ok(Ok(reply)) => {
+    // A panicking engine is a failing engine: the customer still gets the fallback.
+    let respond = AssertUnwindSafe(state.engine.respond(&turn)).catch_unwind();
+    let failure = match tokio::time::timeout(limit, respond).await {
+        Ok(Ok(Ok(reply))) => {
             return EngineOutcome {
                 reply,
                 sender: SenderType::AiAgent,
             }
         }
-        Ok(Err(e)) => e.to_string(),
+        Ok(Ok(Err(e))) => e.to_string(),
+        Ok(Err(_panic)) => "panicked".to_owned(),
         Err(_) => "timed out".to_owned(),
     };
     tracing::warn!(engine = state.engine.name(), failure = %failure, "engine failed; answering with the fallback");

@@ -7,7 +7,7 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use concierge_core::config::Config;
-use concierge_core::engine::PlaceholderEngine;
+use concierge_core::engine::{ConversationEngine, PlaceholderEngine};
 use concierge_core::model::Organization;
 use concierge_core::{ConversationId, OrgId, Role, SubscriptionTier, UserId};
 use concierge_server::state::AppState;
@@ -80,14 +80,28 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server over a fresh SQLite database; `configure` adjusts the test configuration.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_engine(Arc::new(PlaceholderEngine), configure).await
+}
+
+/// A server over a fresh SQLite database answering with `engine`.
+pub async fn spawn_app_with_engine(
+    engine: Arc<dyn ConversationEngine>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let db = TestDb::sqlite().await.expect("sqlite test db");
-    start(db, None, configure).await
+    start(db, None, engine, configure).await
 }
 
 /// A server over a fresh PostgreSQL database on `admin_url`'s server.
 pub async fn spawn_app_on_postgres(admin_url: &str) -> TestApp {
     let db = TestDb::postgres(admin_url).await.expect("postgres test db");
-    start(db, Some(admin_url.to_owned()), |_| {}).await
+    start(
+        db,
+        Some(admin_url.to_owned()),
+        Arc::new(PlaceholderEngine),
+        |_| {},
+    )
+    .await
 }
 
 /// Runs `story` against a server on SQLite and, when PostgreSQL is reachable,
@@ -107,12 +121,13 @@ where
 async fn start(
     db: TestDb,
     pg_admin: Option<String>,
+    engine: Arc<dyn ConversationEngine>,
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
     init_tracing();
     let mut config = test_config();
     configure(&mut config);
-    let app = Application::build(config, db.store.clone(), Arc::new(PlaceholderEngine))
+    let app = Application::build(config, db.store.clone(), engine)
         .await
         .expect("application builds");
     let port = app.port();

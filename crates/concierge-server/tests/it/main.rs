@@ -14,6 +14,8 @@ mod helpers;
 mod auth;
 /// Creating, reading, listing and posting to conversations.
 mod conversations;
+/// The engine seam: replies stored and returned, failures answered with the fallback.
+mod engine;
 /// Every error path: status, code, field and request id.
 mod errors;
 /// One tenant can never see or touch another's data through the API.
