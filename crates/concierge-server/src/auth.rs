@@ -241,8 +241,11 @@ pub fn api_key_prefix(key: &str) -> Option<&str> {
 /// nodes notice within [`API_KEY_CACHE_TTL`].
 #[derive(Debug, Default, Clone)]
 pub struct ApiKeyCache {
-    inner: Arc<Mutex<HashMap<Vec<u8>, (Principal, Instant)>>>,
+    inner: Arc<Mutex<CachedKeys>>,
 }
+
+/// Key hash → the principal it authenticates and when it was verified.
+type CachedKeys = HashMap<Vec<u8>, (Principal, Instant)>;
 
 pub const API_KEY_CACHE_TTL: Duration = Duration::from_secs(10);
 
