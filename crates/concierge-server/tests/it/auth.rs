@@ -184,6 +184,10 @@ async fn only_admins_manage_api_keys() {
         )
         .await;
     assert_invalid_field(resp, "role").await;
+    let resp = app
+        .post("/v1/api-keys", s.token(), &json!({ "name": " " }))
+        .await;
+    assert_invalid_field(resp, "name").await;
     app.stop().await;
 }
 
@@ -347,5 +351,70 @@ async fn a_customer_cannot_name_a_customer_or_reach_staff_endpoints() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_refresh_token_is_1003() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let tokens = app.sign_in_ok(&tenant.admin_email, "acme").await;
+    let user: concierge_core::UserId = tokens.user["id"].as_str().unwrap().parse().unwrap();
+    let secret = "crt_expired-but-otherwise-fine";
+    app.state()
+        .store
+        .insert_refresh_token(&concierge_store::RefreshToken {
+            id: uuid::Uuid::now_v7(),
+            org_id: tenant.org.id,
+            user_id: user,
+            family_id: concierge_core::TokenFamilyId::new(),
+            token_hash: concierge_server::auth::sha256(secret),
+            expires_at: chrono::Utc::now() - chrono::Duration::minutes(1),
+            used_at: None,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    let resp = app.refresh(secret).await;
+    assert_error(resp, StatusCode::UNAUTHORIZED, 1003).await;
+    let resp = app.refresh(&"x".repeat(300)).await;
+    assert_invalid_field(resp, "refresh_token").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_and_visitor_inputs_are_validated() {
+    let app = spawn_app().await;
+    let acme = app.create_tenant("acme").await;
+    let other = app.create_tenant("other").await;
+    // The same person on staff at two tenants must say which.
+    app.create_staff(other.org.id, &acme.admin_email, Role::Agent)
+        .await;
+    let resp = app.sign_in(&acme.admin_email, PASSWORD, None).await;
+    assert_invalid_field(resp, "tenant").await;
+    let tokens = app.sign_in_ok(&acme.admin_email, "other").await;
+    assert_eq!(tokens.user["role"], "agent");
+
+    let widget = acme.org.widget_key.as_str();
+    let cases = [
+        (
+            json!({ "widget_key": widget, "visitor_id": "v".repeat(65) }),
+            "visitor_id",
+        ),
+        (
+            json!({ "widget_key": widget, "visitor_id": "" }),
+            "visitor_id",
+        ),
+        (
+            json!({ "widget_key": widget, "email": "not-an-email" }),
+            "email",
+        ),
+        (json!({ "widget_key": "k".repeat(200) }), "widget_key"),
+        (json!({ "widget_key": widget, "admin": true }), "admin"),
+    ];
+    for (body, field) in cases {
+        let resp = app.post("/v1/auth/visitor", "", &body).await;
+        assert_invalid_field(resp, field).await;
+    }
     app.stop().await;
 }

@@ -412,6 +412,42 @@ async fn a_client_over_its_rate_limit_gets_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn sign_in_attempts_are_limited_per_address_whatever_the_client_claims() {
+    let app = spawn_app_with(|c| {
+        c.rate_limit.per_second = 1;
+        c.rate_limit.burst = 3;
+    })
+    .await;
+    // Invalid emails are refused before any password hashing, so this is fast.
+    for i in 0..3 {
+        let resp = app
+            .client
+            .post(app.url("/v1/auth/token"))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .json(&json!({ "email": "nope", "password": "x" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attempt {i}"
+        );
+    }
+    let resp = app
+        .client
+        .post(app.url("/v1/auth/token"))
+        .header("x-forwarded-for", "203.0.113.99")
+        .json(&json!({ "email": "nope", "password": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.headers().contains_key("retry-after"));
+    assert_error(resp, StatusCode::TOO_MANY_REQUESTS, 4001).await;
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn error_bodies_carry_the_request_id_and_a_client_id_is_echoed() {
     let app = spawn_app().await;
     // Generated when absent (assert_error checks body == header).

@@ -26,7 +26,10 @@ async fn health_readiness_and_liveness_report_a_working_server() {
     let live: Value = app.get("/health/live", "").await.json().await.unwrap();
     assert_eq!(live["status"], "alive");
 
-    // With the database gone, readiness says so (liveness does not care).
+    let tenant = app.create_tenant("acme").await;
+    let tokens = app.sign_in_ok(&tenant.admin_email, "acme").await;
+
+    // With the database gone, readiness says so (liveness does not care)…
     app.state().store.close().await;
     let resp = app.get("/health/ready", "").await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -35,6 +38,16 @@ async fn health_readiness_and_liveness_report_a_working_server() {
     let health: Value = resp.json().await.unwrap();
     assert_eq!(health["status"], "unhealthy");
     assert_eq!(app.get("/health/live", "").await.status(), StatusCode::OK);
+    // …and requests that need it get a retryable 503 that says nothing about internals.
+    let resp = app.get("/v1/conversations", &tokens.access_token).await;
+    assert_eq!(resp.headers()["retry-after"], "2");
+    let error = crate::helpers::assert_error(resp, StatusCode::SERVICE_UNAVAILABLE, 4002).await;
+    assert_eq!(error["name"], "database_unavailable");
+    let message = error["message"].as_str().unwrap().to_ascii_lowercase();
+    assert!(
+        !message.contains("pool") && !message.contains("sqlx") && !message.contains("sqlite"),
+        "{message}"
+    );
     app.stop().await;
 }
 

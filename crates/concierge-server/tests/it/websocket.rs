@@ -8,7 +8,7 @@ use concierge_core::engine::PLACEHOLDER_REPLY;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, spawn_app, spawn_app_with, WsClient};
+use crate::helpers::{assert_error, assert_invalid_field, spawn_app, spawn_app_with, WsClient};
 
 /// Both sockets receive `ty` for a message with `content`.
 async fn both_receive(sockets: &mut [&mut WsClient], ty: &str, content: &str) -> Vec<Value> {
@@ -126,6 +126,34 @@ async fn messages_from_websocket_and_rest_reach_every_subscribed_socket() {
         ]
     );
     assert_eq!(read["messages"][0]["id"], received[0]["message"]["id"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sending_a_message_subscribes_the_socket_to_its_conversation() {
+    let app = spawn_app().await;
+    let s = app.admin_session("acme").await;
+    let v = app.visitor(&s.tenant.org.widget_key, None).await;
+    let id = app.new_conversation_id(&v.access_token).await;
+    let mut ws = app.ws(&v.access_token, None).await;
+    ws.send_json(&json!({ "type": "message", "conversation_id": id, "content": "hi" }))
+        .await;
+    assert_eq!(ws.expect("subscribed").await["conversation_id"], json!(id));
+    assert_eq!(
+        ws.expect("message_received").await["message"]["content"],
+        "hi"
+    );
+    assert_eq!(
+        ws.expect("ai_response").await["message"]["content"],
+        PLACEHOLDER_REPLY
+    );
+    // Later REST messages reach it too, with no second `subscribed`.
+    app.say(&v.access_token, id, "and again").await;
+    ws.expect("status_update").await;
+    assert_eq!(
+        ws.expect("message_received").await["message"]["content"],
+        "and again"
+    );
     app.stop().await;
 }
 
@@ -277,6 +305,8 @@ async fn a_plain_request_to_the_websocket_endpoint_gets_our_error_format() {
         error["message"].as_str().unwrap().contains("WebSocket"),
         "{error}"
     );
+    let resp = app.get("/v1/ws?conversation_id=abc", s.token()).await;
+    assert_invalid_field(resp, "conversation_id").await;
     app.stop().await;
 }
 
