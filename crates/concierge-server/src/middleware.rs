@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderName, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
@@ -44,7 +44,7 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned());
     let route = route.unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().to_string();
+    let method = method_label(req.method()).to_owned();
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -100,6 +100,23 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
         tracing::info!(status, latency_ms, "request");
     }
     resp
+}
+
+/// The method as a metrics label: the standard ones by name, anything else
+/// as `OTHER`, so clients cannot mint new time series with made-up methods.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
 }
 
 /// Headers every response carries.

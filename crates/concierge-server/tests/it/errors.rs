@@ -330,6 +330,16 @@ async fn a_wrong_method_is_405_and_an_unknown_route_is_404() {
             .send()
             .await
             .unwrap();
+        let allow = resp
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(
+            !allow.is_empty(),
+            "405 names the allowed methods: {method} {path}"
+        );
+        assert!(!allow.contains(method.as_str()), "{allow}");
         let error = assert_error(resp, StatusCode::METHOD_NOT_ALLOWED, 3005).await;
         assert_eq!(error["name"], "method_not_allowed", "{method} {path}");
     }

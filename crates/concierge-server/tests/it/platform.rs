@@ -61,6 +61,14 @@ async fn metrics_count_requests_by_route_template() {
         app.conversation(s.token(), id).await;
     }
     app.get("/v1/nowhere", "").await;
+    // Made-up methods do not become label values (each would be a new time series).
+    for method in ["BREW", "WHEN", "XYZZY"] {
+        let m = Method::from_bytes(method.as_bytes()).unwrap();
+        app.request(m, "/v1/conversations", "")
+            .send()
+            .await
+            .unwrap();
+    }
 
     let resp = app.get("/metrics", "").await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -81,6 +89,10 @@ async fn metrics_count_requests_by_route_template() {
     );
     assert!(text.contains("route=\"unmatched\""), "{text}");
     assert!(text.contains("status=\"404\""));
+    for method in ["BREW", "WHEN", "XYZZY"] {
+        assert!(!text.contains(method), "{method} became a label value");
+    }
+    assert!(text.contains("method=\"OTHER\""), "{text}");
     assert!(text.contains("concierge_http_request_duration_seconds_bucket"));
     assert!(
         text.contains("concierge_messages_stored_total{sender=\"human_agent\"} 1"),

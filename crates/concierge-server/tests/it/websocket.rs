@@ -158,6 +158,29 @@ async fn sending_a_message_subscribes_the_socket_to_its_conversation() {
 }
 
 #[tokio::test]
+async fn a_visitor_cannot_watch_another_visitors_conversation() {
+    let app = spawn_app().await;
+    let s = app.admin_session("acme").await;
+    let alice = app.visitor(&s.tenant.org.widget_key, None).await;
+    let bob = app.visitor(&s.tenant.org.widget_key, None).await;
+    let id = app.new_conversation_id(&alice.access_token).await;
+    let mut ws = app.ws(&bob.access_token, None).await;
+    for event in [
+        json!({ "type": "subscribe", "conversation_id": id }),
+        json!({ "type": "message", "conversation_id": id, "content": "hi alice" }),
+        json!({ "type": "typing", "conversation_id": id }),
+    ] {
+        ws.send_json(&event).await;
+        assert_eq!(ws.expect("error").await["code"], 3001, "{event}");
+    }
+    assert_eq!(
+        app.conversation(&alice.access_token, id).await["message_count"],
+        0
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_bad_frame_gets_an_error_event_and_the_socket_stays_usable() {
     let app = spawn_app().await;
     let s = app.admin_session("acme").await;
