@@ -15,6 +15,8 @@
 
 /// Error classification (not found, conflict, unavailable …).
 pub mod error;
+/// SQLite's group-committing writer for message appends.
+mod group_commit;
 /// The PostgreSQL backend with row-level security.
 pub mod postgres;
 /// The repository functions, written once for both backends.

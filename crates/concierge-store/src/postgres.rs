@@ -83,6 +83,16 @@ impl PgBackend {
         Ok(self.pool.begin().await?)
     }
 
+    /// PostgreSQL has concurrent writers: appends are written by the caller.
+    pub(crate) async fn group_commit(
+        &self,
+        _org: OrgId,
+        _conversation: concierge_core::ConversationId,
+        _messages: &[crate::NewMessage],
+    ) -> Option<Result<crate::sqlite::AppendOutcome>> {
+        None
+    }
+
     /// Lets several dispatchers claim different outbox rows concurrently.
     pub(crate) const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     /// Row locking for read-modify-write of one conversation.

@@ -98,12 +98,20 @@ repository! {
 
     /// Appends messages to a conversation in one transaction: the messages,
     /// the conversation's counters and status, and one outbox event per message.
+    ///
+    /// On SQLite the append is handed to the group-committing writer
+    /// ([`crate::group_commit`]), which writes concurrent appends together in
+    /// one transaction with the same effect; PostgreSQL, and that writer for
+    /// a lone append, run the transaction below.
     pub async fn append_messages(
         &self,
         org: OrgId,
         conversation: ConversationId,
         messages: &[NewMessage],
     ) -> Result<(Conversation, Vec<Message>)> {
+        if let Some(done) = self.group_commit(org, conversation, messages).await {
+            return done;
+        }
         let mut tx = self.write_tx(org).await?;
         let current: Option<ConversationRow> = sqlx::query_as(&format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE org_id = $1 AND id = $2{}", Self::FOR_UPDATE))
@@ -117,10 +125,9 @@ repository! {
         }
         let at = now();
         let mut stored = Vec::with_capacity(messages.len());
-        let (mut users, mut ais) = (0i64, 0i64);
-        let (mut conf_sum, mut conf_n, mut conf_min) = (0f64, 0i64, current.ai_confidence_min);
-        let mut sentiment = current.sentiment;
+        let mut tally = Tally::new(&current);
         for m in messages {
+            tally.add(m);
             let row: MessageRow = sqlx::query_as(&format!(
                 "INSERT INTO messages (id, org_id, conversation_id, sender_type, sender_id, content, content_type, \
                  intent, intent_confidence, entities, sentiment, attachments, created_at) \
@@ -141,23 +148,6 @@ repository! {
                 .fetch_one(&mut *tx)
                 .await?;
             let msg = row.into_domain()?;
-            match m.sender_type {
-                SenderType::User => {
-                    users += 1;
-                    if m.sentiment.is_some() {
-                        sentiment = m.sentiment;
-                    }
-                }
-                SenderType::AiAgent => {
-                    ais += 1;
-                    if let Some(c) = m.intent_confidence {
-                        conf_sum += c;
-                        conf_n += 1;
-                        conf_min = Some(conf_min.map_or(c, |x| x.min(c)));
-                    }
-                }
-                _ => {}
-            }
             sqlx::query(INSERT_OUTBOX)
                 .bind(org.0)
                 .bind("message.created")
@@ -171,11 +161,6 @@ repository! {
                 .await?;
             stored.push(msg);
         }
-        let status = if current.status == ConversationStatus::Initialized {
-            ConversationStatus::Active
-        } else {
-            current.status
-        };
         let row: ConversationRow = sqlx::query_as(&format!(
             "UPDATE conversations SET message_count = message_count + $3, user_message_count = user_message_count + $4, \
              ai_message_count = ai_message_count + $5, ai_confidence_sum = ai_confidence_sum + $6, \
@@ -183,14 +168,14 @@ repository! {
              last_activity_at = $11 WHERE org_id = $1 AND id = $2 RETURNING {CONVERSATION_COLUMNS}"))
             .bind(org.0)
             .bind(conversation.0)
-            .bind(messages.len() as i64)
-            .bind(users)
-            .bind(ais)
-            .bind(conf_sum)
-            .bind(conf_n)
-            .bind(conf_min)
-            .bind(sentiment)
-            .bind(status.as_str())
+            .bind(tally.count)
+            .bind(tally.users)
+            .bind(tally.ais)
+            .bind(tally.conf_sum)
+            .bind(tally.conf_n)
+            .bind(tally.conf_min)
+            .bind(tally.sentiment)
+            .bind(tally.status.as_str())
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
@@ -254,5 +239,62 @@ repository! {
             .await?;
         tx.commit().await?;
         row.into_domain()
+    }
+}
+
+/// How appending messages changes a conversation: the counter increments and
+/// the new minimum confidence, sentiment and status. Shared by the
+/// one-transaction path and SQLite's group commit so that the two agree.
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    pub(crate) count: i64,
+    pub(crate) users: i64,
+    pub(crate) ais: i64,
+    pub(crate) conf_sum: f64,
+    pub(crate) conf_n: i64,
+    pub(crate) conf_min: Option<f64>,
+    pub(crate) sentiment: Option<f64>,
+    pub(crate) status: ConversationStatus,
+}
+
+impl Tally {
+    /// Nothing appended yet to `current`; a new conversation becomes active.
+    pub(crate) fn new(current: &Conversation) -> Self {
+        Self {
+            count: 0,
+            users: 0,
+            ais: 0,
+            conf_sum: 0.0,
+            conf_n: 0,
+            conf_min: current.ai_confidence_min,
+            sentiment: current.sentiment,
+            status: if current.status == ConversationStatus::Initialized {
+                ConversationStatus::Active
+            } else {
+                current.status
+            },
+        }
+    }
+
+    /// Counts one more message.
+    pub(crate) fn add(&mut self, m: &NewMessage) {
+        self.count += 1;
+        match m.sender_type {
+            SenderType::User => {
+                self.users += 1;
+                if m.sentiment.is_some() {
+                    self.sentiment = m.sentiment;
+                }
+            }
+            SenderType::AiAgent => {
+                self.ais += 1;
+                if let Some(c) = m.intent_confidence {
+                    self.conf_sum += c;
+                    self.conf_n += 1;
+                    self.conf_min = Some(self.conf_min.map_or(c, |x| x.min(c)));
+                }
+            }
+            _ => {}
+        }
     }
 }

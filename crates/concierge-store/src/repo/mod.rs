@@ -38,6 +38,8 @@ mod conversations;
 mod records;
 mod tenants;
 
+pub(crate) use conversations::Tally;
+
 /// Inserts one outbox row inside the caller's transaction.
 pub(crate) const INSERT_OUTBOX: &str =
     "INSERT INTO outbox (org_id, topic, payload, status, attempts, next_attempt_at, created_at) \
