@@ -69,7 +69,6 @@ pub fn test_config() -> Config {
     config.rate_limit.enabled = true;
     config.rate_limit.per_second = 10_000;
     config.rate_limit.burst = 10_000;
-    config.bootstrap.demo_tenant = false;
     config
 }
 
