@@ -273,6 +273,16 @@ impl Config {
         if self.server.request_timeout_secs == 0 {
             return Err(bad("server.request_timeout_secs", "must be at least 1"));
         }
+        if self.server.engine_timeout_secs == 0
+            || self.server.engine_timeout_secs >= self.server.request_timeout_secs
+        {
+            // Otherwise the request would time out before the fallback reply
+            // is stored, and the customer's message would be lost.
+            return Err(bad(
+                "server.engine_timeout_secs",
+                "must be at least 1 and below server.request_timeout_secs",
+            ));
+        }
         if self.server.body_limit_bytes < 1024 {
             return Err(bad("server.body_limit_bytes", "must be at least 1024"));
         }
@@ -410,6 +420,10 @@ mod tests {
         let mut c = Config::default();
         c.auth.jwt_secret = Some(SecretString::from("short"));
         assert_eq!(c.finish().unwrap_err().key, "auth.jwt_secret");
+
+        let mut c = Config::default();
+        c.server.engine_timeout_secs = c.server.request_timeout_secs;
+        assert_eq!(c.finish().unwrap_err().key, "server.engine_timeout_secs");
 
         let mut c = Config::default();
         c.server.cors_allowed_origins = vec!["not a url".into()];

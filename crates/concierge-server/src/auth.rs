@@ -34,6 +34,8 @@ pub struct Principal {
     pub api_key: Option<ApiKeyId>,
     /// The refresh-token family of a staff session.
     pub family: Option<TokenFamilyId>,
+    /// When the credential stops being valid (unix seconds); `None` for API keys.
+    pub expires_at: Option<i64>,
 }
 
 impl Principal {
@@ -290,6 +292,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
         user: Some(UserId(claims.sub)),
         api_key: None,
         family: claims.fam.map(TokenFamilyId),
+        expires_at: Some(claims.exp),
     })
 }
 
@@ -320,6 +323,7 @@ async fn authenticate_api_key(key: &str, state: &AppState) -> Result<Principal, 
         user: None,
         api_key: Some(stored.key.id),
         family: None,
+        expires_at: None,
     };
     // Best effort: a failed touch must not fail the request.
     if let Err(e) = state.store.touch_api_key(p.org, stored.key.id).await {

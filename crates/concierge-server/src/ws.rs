@@ -340,6 +340,17 @@ impl Socket {
     }
 }
 
+/// Resolves when the principal's credential expires (never, for API keys).
+async fn expiry(expires_at: Option<i64>) {
+    match expires_at {
+        Some(exp) => {
+            let left = (exp - chrono::Utc::now().timestamp()).max(0) as u64;
+            tokio::time::sleep(Duration::from_secs(left)).await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
 async fn run_socket(
     socket: WebSocket,
     state: AppState,
@@ -381,8 +392,19 @@ async fn run_socket(
         })
         .await;
     }
+    // The socket lives no longer than the credential that opened it.
+    let expiry = expiry(sock.principal.expires_at);
+    tokio::pin!(expiry);
     loop {
-        let frame = match tokio::time::timeout(idle, stream.next()).await {
+        let next = tokio::select! {
+            next = tokio::time::timeout(idle, stream.next()) => next,
+            () = &mut expiry => {
+                let err = ApiError::new(crate::error::Code::TokenExpired, "the access token has expired; reconnect with a fresh one");
+                sock.send(error_event(&err)).await;
+                break;
+            }
+        };
+        let frame = match next {
             Err(_) => {
                 tracing::debug!("closing idle WebSocket");
                 break;

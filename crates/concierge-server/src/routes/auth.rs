@@ -277,11 +277,13 @@ pub async fn logout(State(state): State<AppState>, p: Principal) -> ApiResult<St
 /// A web-chat visitor asks for a token with the tenant's publishable key.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"widget_key": "pk_demo_3f9a…", "visitor_id": "v-7c1e2b"}))]
+#[schema(example = json!({"widget_key": "pk_demo_3f9a…", "visitor_id": "v_Q2x1ZXNzLWJ5LW5vLW9uZS0xMjM0NTY3"}))]
 pub struct VisitorRequest {
     /// The tenant's publishable widget key (safe to embed in a page).
     pub widget_key: String,
-    /// A stable id the widget keeps for this visitor (generated when absent).
+    /// The `visitor_id` a previous call returned, to continue as the same
+    /// visitor. It is a bearer secret (192 random bits): the widget keeps it
+    /// like a session cookie. Omit it to start as a new visitor.
     pub visitor_id: Option<String>,
     pub email: Option<String>,
 }
@@ -316,16 +318,15 @@ pub async fn visitor(
         .ok_or_else(|| ApiError::unauthorized("unknown widget key"))?;
     let visitor_id = match req.visitor_id {
         Some(v) => {
-            validate::short_text("visitor_id", &v)?;
-            if v.len() > 64 {
+            if !is_visitor_id(&v) {
                 return Err(ApiError::field(
                     "visitor_id",
-                    "must be at most 64 characters",
+                    "must be a visitor_id issued by this endpoint (v_ and 32 URL-safe characters)",
                 ));
             }
             v
         }
-        None => format!("v-{}", uuid::Uuid::new_v4().simple()),
+        None => new_visitor_id(),
     };
     let email = req
         .email
@@ -334,7 +335,7 @@ pub async fn visitor(
         .transpose()?;
     let customer = state
         .store
-        .upsert_customer(org.id, &format!("visitor:{visitor_id}"), email.as_deref())
+        .upsert_customer(org.id, &visitor_external_id(&visitor_id), email.as_deref())
         .await?;
     let access_token = state.tokens.issue(
         org.id,
@@ -350,6 +351,29 @@ pub async fn visitor(
         visitor_id,
         customer_id: customer.id,
     }))
+}
+
+/// A new visitor id: `v_` and 32 URL-safe random characters (192 bits).
+fn new_visitor_id() -> String {
+    format!("v_{}", auth::random_secret(24))
+}
+
+/// Whether `v` has the shape of an issued visitor id, so that guessable ids
+/// ("v-alice") cannot be used to take over a visitor.
+fn is_visitor_id(v: &str) -> bool {
+    v.len() == 34
+        && v.starts_with("v_")
+        && v[2..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The customer's external id: a hash of the visitor id, so the database
+/// never holds the bearer secret itself.
+fn visitor_external_id(visitor_id: &str) -> String {
+    let digest = auth::sha256(visitor_id);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("visitor:{hex}")
 }
 
 /// The caller's identity.

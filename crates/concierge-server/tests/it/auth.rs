@@ -261,10 +261,14 @@ async fn a_visitor_sees_only_its_own_conversations() {
     let app = spawn_app().await;
     let s = app.admin_session("acme").await;
     let widget = s.tenant.org.widget_key.as_str();
-    let alice = app.visitor(widget, Some("v-alice")).await;
-    let bob = app.visitor(widget, Some("v-bob")).await;
+    let alice = app
+        .visitor(widget, Some("v_alice000000000000000000000000000"))
+        .await;
+    let bob = app
+        .visitor(widget, Some("v_bob00000000000000000000000000000"))
+        .await;
     assert_ne!(alice.customer_id, bob.customer_id);
-    assert_eq!(alice.visitor_id, "v-alice");
+    assert_eq!(alice.visitor_id, "v_alice000000000000000000000000000");
 
     let a_conv = app.new_conversation(&alice.access_token).await;
     assert_eq!(a_conv["customer_id"], json!(alice.customer_id));
@@ -308,7 +312,9 @@ async fn a_visitor_sees_only_its_own_conversations() {
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
 
     // A returning visitor is the same customer and finds its conversation.
-    let again = app.visitor(widget, Some("v-alice")).await;
+    let again = app
+        .visitor(widget, Some("v_alice000000000000000000000000000"))
+        .await;
     assert_eq!(again.customer_id, alice.customer_id);
     app.conversation(&again.access_token, a_id).await;
 
@@ -403,6 +409,10 @@ async fn sign_in_and_visitor_inputs_are_validated() {
         ),
         (
             json!({ "widget_key": widget, "visitor_id": "" }),
+            "visitor_id",
+        ),
+        (
+            json!({ "widget_key": widget, "visitor_id": "v-alice" }),
             "visitor_id",
         ),
         (

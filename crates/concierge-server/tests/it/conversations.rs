@@ -32,7 +32,12 @@ async fn list(app: &TestApp, token: &str, query: &str) -> Value {
 async fn a_customer_conversation_is_answered_and_every_message_is_stored() {
     on_both(|app| async move {
         let s = app.admin_session("acme").await;
-        let v = app.visitor(&s.tenant.org.widget_key, Some("v-1")).await;
+        let v = app
+            .visitor(
+                &s.tenant.org.widget_key,
+                Some("v_one00000000000000000000000000000"),
+            )
+            .await;
 
         let resp = app
             .create_conversation(

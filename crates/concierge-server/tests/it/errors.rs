@@ -561,3 +561,22 @@ async fn a_rejected_message_loses_nothing_already_accepted() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_websocket_closes_when_its_token_expires() {
+    let app = spawn_app().await;
+    let s = app.admin_session("acme").await;
+    let short = sign(&app, &claims(&s, 2)).await;
+    let mut ws = app.ws(&short, None).await;
+    ws.send_json(&json!({"type": "heartbeat"})).await;
+    ws.expect("heartbeat").await;
+    let event = ws.expect("error").await;
+    assert_eq!(event["code"], 1003, "{event}");
+    assert!(
+        ws.wait_for_close(std::time::Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the socket is closed after its token expired"
+    );
+    app.stop().await;
+}

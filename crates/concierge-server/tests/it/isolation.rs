@@ -12,10 +12,16 @@ async fn another_tenants_conversation_cannot_be_read_written_or_listed() {
         let a = app.admin_session("alpha").await;
         let b = app.admin_session("beta").await;
         let va = app
-            .visitor(&a.tenant.org.widget_key, Some("same-visitor"))
+            .visitor(
+                &a.tenant.org.widget_key,
+                Some("v_same0000000000000000000000000000"),
+            )
             .await;
         let vb = app
-            .visitor(&b.tenant.org.widget_key, Some("same-visitor"))
+            .visitor(
+                &b.tenant.org.widget_key,
+                Some("v_same0000000000000000000000000000"),
+            )
             .await;
         assert_ne!(va.customer_id, vb.customer_id, "visitors are per tenant");
         let (b_key, _) = app.create_api_key(b.token(), "beta svc", "service").await;
