@@ -163,6 +163,7 @@ impl From<StoreError> for ApiError {
                 err.retry_after = Some(2);
                 err
             }
+            StoreError::Corrupt(_) | StoreError::Migrate(_) => ApiError::internal(&e),
             _ => {
                 tracing::error!(error.message = %e, error.cause_chain = ?cause_chain(&e), "store error");
                 Self::new(
@@ -241,6 +242,9 @@ mod tests {
         assert_eq!(e.code, Code::Database);
         assert!(!e.message.contains("refused"));
         assert_eq!(e.retry_after, Some(2));
+        let e: ApiError = StoreError::Corrupt("status `bogus`".into()).into();
+        assert_eq!(e.code, Code::Internal);
+        assert!(!e.message.contains("bogus"));
         let e: ApiError = StoreError::NotFound("conversation").into();
         assert_eq!(e.code.status(), StatusCode::NOT_FOUND);
     }
