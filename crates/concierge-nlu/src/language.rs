@@ -10,8 +10,11 @@
 //! whatlang's character statistics are weak between close relatives on a
 //! sentence or two (Spanish/Portuguese, Russian/Ukrainian, Urdu/Persian), so
 //! a vote of frequent function words in 22 languages arbitrates: when it
-//! clearly prefers another of those languages (two words or more ahead),
-//! it wins; when it agrees, it raises the confidence.
+//! clearly prefers another of those languages (two words or more ahead, or
+//! one when whatlang is unsure), it wins; when it agrees, it raises the
+//! confidence. When the final confidence is still below [`HINT_CONFIDENCE`],
+//! the tenant's hint is returned instead (with that confidence) if it is
+//! written in the text's script: a weak guess should not beat the prior.
 //!
 //! Before detection the text is cleaned of what is not prose in any
 //! language — tokens with digits, `_`, `@`, `/` or inner dots (ids, error
@@ -102,13 +105,24 @@ pub fn detect(text: &str, hint: Option<&str>) -> Language {
         let vote_confidence = (vote.margin as f64 / 4.0).min(1.0);
         if vote.code == code {
             confidence = confidence.max(vote_confidence);
-        } else if vote.margin >= 2 && (stopwords::knows(code) || confidence < 0.3) {
+        } else if (vote.margin >= 2 && (stopwords::knows(code) || confidence < 0.3))
+            || (vote.margin >= 1 && confidence < 0.3)
+        {
             code = vote.code;
             confidence = vote_confidence;
         }
     }
     let length = 0.5 + 0.5 * (dominant.weight as f64 / 40.0).min(1.0);
-    language(code, confidence * length * dominant.share)
+    let confidence = confidence * length * dominant.share;
+    // Too unsure to beat the tenant's default, if that fits the script.
+    if confidence < HINT_CONFIDENCE {
+        if let Some(hint) = hint.as_deref() {
+            if script_family(hint) == script_family(code) {
+                return language(hint, HINT_CONFIDENCE);
+            }
+        }
+    }
+    language(code, confidence)
 }
 
 /// ISO 639-1 codes of every language [`detect`] can return (besides `und`).

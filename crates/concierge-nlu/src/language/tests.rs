@@ -175,3 +175,38 @@ proptest::proptest! {
         proptest::prop_assert!(got.code == UNDETERMINED || got.code.len() == 2, "{:?}", got);
     }
 }
+
+#[test]
+fn function_words_settle_a_weak_guess() {
+    // whatlang alone says Dutch (0.13) once the numbers are cleaned away.
+    let got = detect(
+        "I paid 49.99 USD on 03/12/2026 but got invoice #4521 instead of order 998877.",
+        None,
+    );
+    assert_eq!(got.code, "en");
+    // Character statistics alone pick Portuguese for this Spanish sentence.
+    assert_eq!(
+        detect("Hola, no puedo entrar a mi cuenta desde ayer", None).code,
+        "es"
+    );
+}
+
+#[test]
+fn a_weak_guess_yields_to_a_hint_in_the_same_script() {
+    let swahili = "Habari, siwezi kuingia kwenye akaunti yangu tangu jana, naomba msaada wa kubadilisha nenosiri.";
+    assert_eq!(
+        detect(swahili, Some("sw")),
+        Language {
+            code: "sw".into(),
+            confidence: HINT_CONFIDENCE
+        }
+    );
+    assert!(detect(swahili, None).confidence < HINT_CONFIDENCE);
+    // A confident answer is not overridden by the hint.
+    let german = SENTENCES
+        .iter()
+        .find(|(c, _)| *c == "de")
+        .map(|(_, s)| *s)
+        .unwrap_or("");
+    assert_eq!(detect(german, Some("en")).code, "de");
+}
