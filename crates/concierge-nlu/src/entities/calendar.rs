@@ -254,6 +254,42 @@ pub(crate) fn clock(hour: u32, minute: u32, second: u32) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(hour, minute, second)
 }
 
+/// The UTC offset of a zone: empty (UTC), an abbreviation or `±hh[:]mm`.
+pub(crate) fn zone_offset(zone: &str) -> Option<TimeDelta> {
+    let z = zone.to_ascii_uppercase();
+    let hours = match z.as_str() {
+        "" | "Z" | "UTC" | "GMT" | "WET" => Some(0),
+        "EST" | "CDT" => Some(-5),
+        "EDT" => Some(-4),
+        "CST" | "MDT" => Some(-6),
+        "MST" | "PDT" => Some(-7),
+        "PST" | "AKDT" => Some(-8),
+        "AKST" => Some(-9),
+        "HST" => Some(-10),
+        "CET" | "BST" | "WEST" => Some(1),
+        "CEST" | "EET" => Some(2),
+        "EEST" => Some(3),
+        "SGT" | "HKT" => Some(8),
+        "JST" | "KST" => Some(9),
+        "AEST" => Some(10),
+        "AEDT" => Some(11),
+        // India's, the IST most customers mean.
+        "IST" => return TimeDelta::try_minutes(330),
+        _ => None,
+    };
+    if let Some(hours) = hours {
+        return TimeDelta::try_hours(hours);
+    }
+    let sign = if z.starts_with('-') { -1 } else { 1 };
+    let digits: String = z.chars().filter(char::is_ascii_digit).collect();
+    let hours: i64 = digits.get(..2)?.parse().ok()?;
+    let minutes: i64 = digits.get(2..4)?.parse().ok()?;
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    TimeDelta::try_minutes(sign * (hours * 60 + minutes))
+}
+
 /// `{"value": "2026-03-14T15:00:00Z", "grain": "hour"[, "end": …]}`.
 pub(crate) fn value(at: NaiveDateTime, grain: Grain, end: Option<NaiveDateTime>) -> Value {
     let rfc = |t: NaiveDateTime| t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true);

@@ -9,8 +9,10 @@
 //! "morning", "3pm" + "on" + "Friday"). A lone clock time is read on the
 //! reference day; a lone part of day ("in the morning") is dropped.
 //!
-//! Times without a zone are read in UTC, the zone of the reference (the
-//! tenant's time zone is not known here). Numeric dates are month-first for
+//! A time may carry a zone ("3pm PST", "14:00 CET", "15:30+02:00"); times
+//! without one are read in UTC, the zone of the reference (the tenant's
+//! time zone is not known here). A clock time alone is placed on the
+//! reference's UTC date. Numeric dates are month-first for
 //! US/CA tenants and day-first elsewhere unless one number exceeds 12; a
 //! date without a year takes the year that puts it nearest the reference.
 
@@ -25,6 +27,9 @@ use super::{compiled, region::Region, Candidate, Kind, Scan};
 const MONTH: &str = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?";
 const WEEKDAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thu|fri|sat|sun)\b\.?";
 const NUMBER_WORDS: &str = r"an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|a\s+couple\s+of|couple\s+of|a\s+few|few";
+/// Zone abbreviations after a time ("3pm PST", "14:00 CET"); upper case
+/// only, so French "est" is not Eastern time.
+const ZONE: &str = r"(?-i:UTC|GMT|Z|EST|EDT|CST|CDT|MST|MDT|PST|PDT|AKST|AKDT|HST|CEST|CET|EEST|EET|WEST|WET|BST|IST|JST|KST|AEST|AEDT|SGT|HKT|[+-][0-9]{2}:?[0-9]{2})";
 const UNIT: &str =
     r"seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?|years?|yrs?";
 
@@ -61,10 +66,12 @@ fn patterns() -> Option<&'static Patterns> {
                 r"(?i)\b(?:{WEEKDAY},?\s+)?(?:the\s+)?([0-9]{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({MONTH})(?:,?\s+([0-9]{{4}})\b)?"
             ))?,
             month_year: Regex::new(&format!(r"(?i)\b({MONTH}),?\s+([0-9]{{4}})\b"))?,
-            clock12: Regex::new(
-                r"(?i)\b([0-9]{1,2})(?::([0-9]{2}))?(?::([0-9]{2}))?\s?([ap])\.?m\b\.?",
-            )?,
-            clock24: Regex::new(r"\b([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?\b")?,
+            clock12: Regex::new(&format!(
+                r"(?i)\b([0-9]{{1,2}})(?::([0-9]{{2}}))?(?::([0-9]{{2}}))?\s?([ap])\.?m\b\.?(?:\s?({ZONE})\b)?"
+            ))?,
+            clock24: Regex::new(&format!(
+                r"\b([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?\b(?:\s?({ZONE})\b)?"
+            ))?,
             named_time: Regex::new(r"(?i)\b(noon|midday|midnight)\b")?,
             relative_day: Regex::new(
                 r"(?i)\b(today|tonight|tomorrow|tmrw|yesterday|(?:the\s+)?day\s+before\s+yesterday|(?:the\s+)?day\s+after\s+tomorrow|last\s+night|this\s+(?:morning|afternoon|evening))\b",
@@ -92,7 +99,8 @@ pub(super) fn warm_up() -> bool {
 enum Piece {
     Day(NaiveDate),
     DayPart(NaiveDate, Part),
-    Clock(NaiveTime, Grain),
+    /// A time of day and the UTC offset it was given in (zero if none).
+    Clock(NaiveTime, Grain, TimeDelta),
     Part(Part),
     Instant(NaiveDateTime, Grain),
 }
@@ -153,21 +161,6 @@ fn numeric_edges_ok(scan: &Scan<'_>, start: usize, end: usize) -> bool {
     !glued_before && !glued_after
 }
 
-fn parse_zone(zone: &str) -> Option<TimeDelta> {
-    let z = zone.to_ascii_uppercase();
-    if matches!(z.as_str(), "" | "Z" | "UTC" | "GMT") {
-        return TimeDelta::try_seconds(0);
-    }
-    let sign = if z.starts_with('-') { -1 } else { 1 };
-    let digits: String = z.chars().filter(char::is_ascii_digit).collect();
-    let hours: i64 = digits.get(..2)?.parse().ok()?;
-    let minutes: i64 = digits.get(2..4)?.parse().ok()?;
-    if hours > 14 || minutes > 59 {
-        return None;
-    }
-    TimeDelta::try_minutes(sign * (hours * 60 + minutes))
-}
-
 fn iso_piece(c: &Captures<'_>) -> Option<Piece> {
     let date = NaiveDate::from_ymd_opt(group(c, 1).parse().ok()?, num(c, 3)?, num(c, 5)?)?;
     let Some(hour) = num(c, 6) else {
@@ -175,7 +168,7 @@ fn iso_piece(c: &Captures<'_>) -> Option<Piece> {
     };
     let (minute, second) = (num(c, 7)?, num(c, 8));
     let local = date.and_time(calendar::clock(hour, minute, second.unwrap_or(0))?);
-    let utc = local.checked_sub_signed(parse_zone(group(c, 9))?)?;
+    let utc = local.checked_sub_signed(calendar::zone_offset(group(c, 9))?)?;
     let grain = if second.is_some() {
         Grain::Second
     } else {
@@ -236,7 +229,11 @@ fn clock12_piece(c: &Captures<'_>) -> Option<Piece> {
         _ => Grain::Hour,
     };
     let time = calendar::clock(hour, minute.unwrap_or(0), second.unwrap_or(0))?;
-    Some(Piece::Clock(time, grain))
+    Some(Piece::Clock(
+        time,
+        grain,
+        calendar::zone_offset(group(c, 5))?,
+    ))
 }
 
 fn clock24_piece(c: &Captures<'_>) -> Option<Piece> {
@@ -247,7 +244,11 @@ fn clock24_piece(c: &Captures<'_>) -> Option<Piece> {
         Grain::Minute
     };
     let time = calendar::clock(num(c, 1)?, num(c, 2)?, second.unwrap_or(0))?;
-    Some(Piece::Clock(time, grain))
+    Some(Piece::Clock(
+        time,
+        grain,
+        calendar::zone_offset(group(c, 4))?,
+    ))
 }
 
 fn relative_day_piece(words: &str, today: NaiveDate) -> Option<Piece> {
@@ -360,7 +361,8 @@ fn pieces(scan: &Scan<'_>, p: &Patterns, region: &Region, now: NaiveDateTime) ->
         } else {
             12
         };
-        let piece = calendar::clock(hour, 0, 0).map(|t| Piece::Clock(t, Grain::Hour));
+        let zero = TimeDelta::zero();
+        let piece = calendar::clock(hour, 0, 0).map(|t| Piece::Clock(t, Grain::Hour, zero));
         push(m.start(), m.end(), piece);
     }
     for m in p.relative_day.find_iter(text) {
@@ -421,11 +423,11 @@ fn join(a: Piece, gap: &str, b: Piece) -> Option<Piece> {
         (Piece::Day(d), Piece::Part(p)) if matches!(gap.as_str(), "" | "in the" | ",") => {
             Some(Piece::DayPart(d, p))
         }
-        (Piece::Day(d) | Piece::DayPart(d, _), Piece::Clock(t, g)) if day_then_time => {
-            Some(Piece::Instant(d.and_time(t), g))
+        (Piece::Day(d) | Piece::DayPart(d, _), Piece::Clock(t, g, zone)) if day_then_time => {
+            Some(Piece::Instant(d.and_time(t).checked_sub_signed(zone)?, g))
         }
-        (Piece::Clock(t, g), Piece::Day(d) | Piece::DayPart(d, _)) if time_then_day => {
-            Some(Piece::Instant(d.and_time(t), g))
+        (Piece::Clock(t, g, zone), Piece::Day(d) | Piece::DayPart(d, _)) if time_then_day => {
+            Some(Piece::Instant(d.and_time(t).checked_sub_signed(zone)?, g))
         }
         _ => None,
     }
@@ -464,7 +466,11 @@ pub(super) fn datetimes(
             Piece::DayPart(d, part) => part
                 .span(d)
                 .map(|(start, end)| calendar::value(start, Grain::PartOfDay, Some(end))),
-            Piece::Clock(t, g) => Some(calendar::value(now.date().and_time(t), g, None)),
+            Piece::Clock(t, g, zone) => now
+                .date()
+                .and_time(t)
+                .checked_sub_signed(zone)
+                .map(|at| calendar::value(at, g, None)),
             Piece::Instant(t, g) => Some(calendar::value(t, g, None)),
             Piece::Part(_) => None,
         };

@@ -111,6 +111,16 @@ fn clock_times_on_the_reference_day() {
 }
 
 #[test]
+fn zones_after_clock_times() {
+    assert_eq!(at("at 8:00 AM PST"), pair("2026-03-18T16:00:00Z", "minute"));
+    assert_eq!(one("2026-03-20 at 14:00 CET").1, "2026-03-20T13:00:00Z");
+    assert_eq!(at("tomorrow 9am IST"), pair("2026-03-19T03:30:00Z", "hour"));
+    assert_eq!(at("15:30 +02:00"), pair("2026-03-18T13:30:00Z", "minute"));
+    // French "est" is not a zone.
+    assert_eq!(one("le rendez-vous à 15:30 est annulé").0, "15:30");
+}
+
+#[test]
 fn relative_days() {
     assert_eq!(at("today"), pair("2026-03-18T00:00:00Z", "day"));
     assert_eq!(at("yesterday"), pair("2026-03-17T00:00:00Z", "day"));

@@ -88,22 +88,22 @@ pub(super) fn default_entries() -> Vec<GazetteerEntry> {
         GazetteerEntry::new("Agentforce", Product),
         GazetteerEntry::new("Einstein", Product),
         GazetteerEntry::new("Essentials Edition", Edition)
-            .aliases(&["Essentials"])
+            .aliases(&["Essentials", "Essentials edition"])
             .case_sensitive(),
         GazetteerEntry::new("Starter Edition", Edition)
-            .aliases(&["Starter"])
+            .aliases(&["Starter", "Starter edition"])
             .case_sensitive(),
         GazetteerEntry::new("Professional Edition", Edition)
-            .aliases(&["Professional"])
+            .aliases(&["Professional", "Professional edition"])
             .case_sensitive(),
         GazetteerEntry::new("Enterprise Edition", Edition)
-            .aliases(&["Enterprise"])
+            .aliases(&["Enterprise", "Enterprise edition"])
             .case_sensitive(),
         GazetteerEntry::new("Unlimited Edition", Edition)
-            .aliases(&["Unlimited"])
+            .aliases(&["Unlimited", "Unlimited edition"])
             .case_sensitive(),
         GazetteerEntry::new("Performance Edition", Edition)
-            .aliases(&["Performance"])
+            .aliases(&["Performance", "Performance edition"])
             .case_sensitive(),
         GazetteerEntry::new("Developer Edition", Edition),
     ]
