@@ -20,6 +20,7 @@
 //! assert_eq!(thresholds.classify(toxicity("i will k1ll y0u").score), Moderation::Block);
 //! ```
 
+mod context;
 mod lexicon;
 mod normalize;
 mod patterns;
