@@ -175,9 +175,13 @@ fn clean(text: &str) -> String {
         if code_like {
             continue;
         }
-        out.push_str(token);
+        // A long token (Chinese, Japanese and Thai have no spaces) is cut.
+        for c in token.chars().take(MAX_SCAN_CHARS.saturating_sub(chars)) {
+            out.push(c);
+            chars += 1;
+        }
         out.push(' ');
-        chars += token.chars().count() + 1;
+        chars += 1;
         if chars >= MAX_SCAN_CHARS {
             break;
         }

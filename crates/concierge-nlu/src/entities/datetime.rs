@@ -16,6 +16,7 @@
 //! US/CA tenants and day-first elsewhere unless one number exceeds 12; a
 //! date without a year takes the year that puts it nearest the reference.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
@@ -400,9 +401,16 @@ fn drop_overlaps(mut found: Vec<Found>) -> Vec<Found> {
             .cmp(&(a.end - a.start))
             .then(a.start.cmp(&b.start))
     });
+    // start -> end of the kept pieces, which never overlap one another.
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
     let mut kept: Vec<Found> = Vec::with_capacity(found.len());
     for f in found {
-        if kept.iter().all(|k| f.end <= k.start || f.start >= k.end) {
+        let overlaps = taken
+            .range(..f.end)
+            .next_back()
+            .is_some_and(|(_, &end)| end > f.start);
+        if !overlaps {
+            taken.insert(f.start, f.end);
             kept.push(f);
         }
     }
