@@ -103,7 +103,8 @@ impl EntityExtractor {
     }
 
     /// All entities in `text`, sorted by start, without overlaps. Relative
-    /// dates ("yesterday 3pm", "in 2 hours") are resolved against `reference`.
+    /// dates ("yesterday 3pm", "in 2 hours") are resolved against `reference`;
+    /// times written without a zone are read as UTC.
     pub fn extract(&self, text: &str, reference: DateTime<Utc>) -> Vec<Entity> {
         if text.trim().is_empty() {
             return Vec::new();
