@@ -6,10 +6,10 @@
 
 /// The result types.
 pub mod analysis;
-/// Entity extraction (emails, phones, money, dates, Salesforce ids …).
-pub mod entities;
 /// Emotions tuned for support conversations.
 pub mod emotion;
+/// Entity extraction (emails, phones, money, dates, Salesforce ids …).
+pub mod entities;
 /// Language identification.
 pub mod language;
 /// Lexicon-and-rules sentiment in the VADER tradition.
