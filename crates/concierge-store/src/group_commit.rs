@@ -1,24 +1,28 @@
 //! Group commit for SQLite's single writer.
 //!
-//! Every write on SQLite goes through one connection, so a message append
-//! holds the writer for all its statements, and each statement is a round
-//! trip to the connection's thread and back through the async scheduler.
-//! Under concurrent load that round-trip latency, not SQLite, bounds the
-//! number of appends per second (see docs/PERFORMANCE.md).
+//! Every write on SQLite goes through one connection, so a write holds the
+//! writer for all its statements, and each statement is a round trip to the
+//! connection's thread and back through the async scheduler. Under concurrent
+//! load that round-trip latency, not SQLite, bounds the writes per second
+//! (see docs/PERFORMANCE.md).
 //!
-//! So on SQLite, [`append_messages`](crate::Store::append_messages) queues the
-//! append for one writer task. The task takes whatever appends are waiting
-//! (there is no added delay: a lone append is written at once, in its own
-//! transaction, by the ordinary path) and writes them together in one
-//! transaction of five statements: read the conversations, insert every
-//! message, insert every outbox event, update every conversation, commit.
-//! Each append's effect is exactly that of the one-transaction path, applied
-//! in queue order; an append that cannot be made (no such conversation, or it
-//! is archived) fails alone. If the batch hits a database error it is rolled
-//! back and each append is retried in a transaction of its own, so an error
-//! reaches only the append that caused it.
+//! So on SQLite the two writes of the message path —
+//! [`create_conversation`](crate::Store::create_conversation) and
+//! [`append_messages`](crate::Store::append_messages) — are queued for one
+//! writer task, which runs on a thread of its own so that its wake-ups do not
+//! queue behind request tasks on the server's runtime. The task takes whatever is waiting (there is no added delay:
+//! a lone write is made at once, in its own transaction, by the ordinary
+//! path) and writes it together in one transaction of at most six
+//! statements: read the conversations appended to, insert the new
+//! conversations, insert every message, insert every outbox event, update
+//! every conversation appended to, commit. Each write's effect is exactly
+//! that of the one-transaction path, applied in queue order; an append that
+//! cannot be made (no such conversation, or it is archived) fails alone. If
+//! the batch hits a database error it is rolled back and each write is
+//! retried in a transaction of its own, so an error reaches only the write
+//! that caused it.
 //!
-//! Durability is unchanged: an append is answered only after the transaction
+//! Durability is unchanged: a write is answered only after the transaction
 //! holding it has committed.
 
 use std::collections::HashMap;
@@ -34,38 +38,77 @@ use crate::error::{Result, StoreError};
 use crate::repo::Tally;
 use crate::rows::{ConversationRow, MessageRow, CONVERSATION_COLUMNS, MESSAGE_COLUMNS};
 use crate::sqlite::SqliteBackend;
-use crate::{now, NewMessage};
+use crate::{now, NewConversation, NewMessage};
 
-/// At most this many message rows go into one transaction (13 bound values
-/// each, well under SQLite's limit of 32,766).
+/// At most this many new rows (messages and conversations) go into one
+/// transaction: 13 bound values each, well under SQLite's limit of 32,766.
 const MAX_ROWS: usize = 512;
 
-/// The result an append waits for.
-type Outcome = Result<(Conversation, Vec<Message>)>;
+/// What an append returns.
+type Appended = (Conversation, Vec<Message>);
 
-/// One queued append.
+/// One queued write.
 #[derive(Debug)]
-struct Job {
-    org: OrgId,
-    conversation: ConversationId,
-    messages: Vec<NewMessage>,
-    reply: oneshot::Sender<Outcome>,
+enum Job {
+    Append {
+        org: OrgId,
+        conversation: ConversationId,
+        messages: Vec<NewMessage>,
+        reply: oneshot::Sender<Result<Appended>>,
+    },
+    Create {
+        org: OrgId,
+        new: NewConversation,
+        reply: oneshot::Sender<Result<Conversation>>,
+    },
+}
+
+impl Job {
+    fn rows(&self) -> usize {
+        match self {
+            Job::Append { messages, .. } => messages.len(),
+            Job::Create { .. } => 1,
+        }
+    }
+}
+
+/// A write's outcome in a batch.
+enum Done {
+    Appended(Result<Appended>),
+    Created(Result<Conversation>),
 }
 
 /// The queue in front of the writer task.
 #[derive(Debug, Clone)]
-pub(crate) struct Appender {
+pub(crate) struct Writer {
     queue: mpsc::Sender<Job>,
 }
 
-impl Appender {
-    /// Starts the writer task on the current runtime. `db` must not have an
-    /// appender itself: the task writes through it directly. The task ends
-    /// when the last `Appender` is dropped.
+fn closed() -> StoreError {
+    StoreError::Unavailable(sqlx::Error::PoolClosed)
+}
+
+impl Writer {
+    /// Starts the writer task on a thread of its own. `db` must not have a
+    /// writer itself: the task writes through it directly. The task ends
+    /// when the last `Writer` is dropped.
+    ///
+    /// The thread matters: each statement's answer wakes the task, and on the
+    /// server's runtime that wake-up would wait behind every runnable request
+    /// task, holding up the whole write path; on its own thread the task runs
+    /// as soon as the answer arrives. If the thread cannot be started the
+    /// task runs on the current runtime instead.
     pub(crate) fn start(db: SqliteBackend) -> Self {
-        let (queue, rx) = mpsc::channel(4096);
-        tokio::spawn(writer(db, rx));
-        Self { queue }
+        let (queue, rx) = mpsc::channel(QUEUE);
+        match on_own_thread(db.clone(), rx) {
+            Ok(()) => Self { queue },
+            Err(e) => {
+                tracing::warn!(error.message = %e, "no writer thread; group commit runs on the runtime");
+                let (queue, rx) = mpsc::channel(QUEUE);
+                tokio::spawn(writer(db, rx));
+                Self { queue }
+            }
+        }
     }
 
     /// Queues an append and waits until it is committed (or has failed).
@@ -74,18 +117,44 @@ impl Appender {
         org: OrgId,
         conversation: ConversationId,
         messages: &[NewMessage],
-    ) -> Outcome {
-        let closed = || StoreError::Unavailable(sqlx::Error::PoolClosed);
+    ) -> Result<Appended> {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
+        let messages = messages.to_vec();
+        let job = Job::Append {
             org,
             conversation,
-            messages: messages.to_vec(),
+            messages,
             reply,
         };
         self.queue.send(job).await.map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
+
+    /// Queues a new conversation and waits until it is committed (or has failed).
+    pub(crate) async fn create(&self, org: OrgId, new: &NewConversation) -> Result<Conversation> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Create {
+            org,
+            new: new.clone(),
+            reply,
+        };
+        self.queue.send(job).await.map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+}
+
+/// Waiting writes beyond this make callers wait to queue.
+const QUEUE: usize = 4096;
+
+/// Runs the writer task on a new thread with a single-threaded runtime.
+fn on_own_thread(db: SqliteBackend, rx: mpsc::Receiver<Job>) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || rt.block_on(writer(db, rx)))?;
+    Ok(())
 }
 
 /// The writer task: takes what is queued, writes it, repeats.
@@ -99,15 +168,15 @@ async fn writer(db: SqliteBackend, mut rx: mpsc::Receiver<Job>) {
                 None => return,
             },
         };
-        let mut rows = first.messages.len();
+        let mut rows = first.rows();
         let mut jobs = vec![first];
         while rows < MAX_ROWS {
             let Ok(job) = rx.try_recv() else { break };
-            if rows + job.messages.len() > MAX_ROWS {
+            if rows + job.rows() > MAX_ROWS {
                 carry = Some(job);
                 break;
             }
-            rows += job.messages.len();
+            rows += job.rows();
             jobs.push(job);
         }
         write(&db, jobs).await;
@@ -118,104 +187,210 @@ async fn writer(db: SqliteBackend, mut rx: mpsc::Receiver<Job>) {
 async fn write(db: &SqliteBackend, jobs: Vec<Job>) {
     if jobs.len() > 1 {
         match write_batch(db, &jobs).await {
-            Ok(outcomes) => {
-                for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                    let _ = job.reply.send(outcome);
+            Ok(done) => {
+                for (job, done) in jobs.into_iter().zip(done) {
+                    answer(job, done);
                 }
                 return;
             }
             Err(e) => {
-                tracing::warn!(error.message = %e, appends = jobs.len(),
-                    "group commit failed; writing the appends one by one");
+                tracing::warn!(error.message = %e, writes = jobs.len(),
+                    "group commit failed; writing one by one");
             }
         }
     }
     for job in jobs {
-        let outcome = db
-            .append_messages(job.org, job.conversation, &job.messages)
-            .await;
-        let _ = job.reply.send(outcome);
+        let done = match &job {
+            Job::Append {
+                org,
+                conversation,
+                messages,
+                ..
+            } => Done::Appended(db.append_messages(*org, *conversation, messages).await),
+            Job::Create { org, new, .. } => Done::Created(db.create_conversation(*org, new).await),
+        };
+        answer(job, done);
     }
 }
 
-/// A conversation touched by the batch, with what its appends add up to.
+fn answer(job: Job, done: Done) {
+    // A caller that has gone away no longer needs its answer.
+    match (job, done) {
+        (Job::Append { reply, .. }, Done::Appended(r)) => {
+            let _ = reply.send(r);
+        }
+        (Job::Create { reply, .. }, Done::Created(r)) => {
+            let _ = reply.send(r);
+        }
+        (Job::Append { reply, .. }, Done::Created(_)) => {
+            let _ = reply.send(Err(StoreError::Corrupt(
+                "mismatched group commit outcome".into(),
+            )));
+        }
+        (Job::Create { reply, .. }, Done::Appended(_)) => {
+            let _ = reply.send(Err(StoreError::Corrupt(
+                "mismatched group commit outcome".into(),
+            )));
+        }
+    }
+}
+
+/// A conversation appended to in the batch, with what its appends add up to.
 struct Touched {
     org: OrgId,
     tally: Tally,
 }
 
-/// Writes every possible append of `jobs` in one transaction. The outer error
+/// A row for the outbox.
+struct Event {
+    org: OrgId,
+    topic: &'static str,
+    payload: serde_json::Value,
+}
+
+/// Makes every possible write of `jobs` in one transaction. The outer error
 /// is a database failure (nothing was written); the inner results are per job.
-async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Outcome>> {
+async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
     let mut tx = db.write_pool().begin().await?;
-
-    // 1. The conversations as they are now.
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id IN ("
-    ));
-    let mut ids = qb.separated(", ");
-    for job in jobs {
-        ids.push_bind(job.conversation.0);
-    }
-    qb.push(")");
-    let rows: Vec<ConversationRow> = qb
-        .build_query_as()
-        .persistent(false)
-        .fetch_all(&mut *tx)
-        .await?;
-    let mut current: HashMap<Uuid, Conversation> = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let c = row.into_domain()?;
-        current.insert(c.id.0, c);
-    }
-
-    // 2. Each job in queue order: check it, tally it, give its messages ids.
     let at = now();
-    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(jobs.len());
+
+    // 1. The conversations appended to, as they are now.
+    let appended_to: Vec<Uuid> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Append { conversation, .. } => Some(conversation.0),
+            Job::Create { .. } => None,
+        })
+        .collect();
+    let mut current: HashMap<Uuid, Conversation> = HashMap::with_capacity(appended_to.len());
+    if !appended_to.is_empty() {
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id IN ("
+        ));
+        let mut ids = qb.separated(", ");
+        for id in &appended_to {
+            ids.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<ConversationRow> = qb
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            let c = row.into_domain()?;
+            current.insert(c.id.0, c);
+        }
+    }
+
+    // 2. Each job in queue order: check it, tally it, give its rows ids.
+    let mut outcomes: Vec<Option<Done>> = Vec::with_capacity(jobs.len());
     let mut touched: HashMap<Uuid, Touched> = HashMap::new();
     let mut order: Vec<Uuid> = Vec::new();
-    let mut new_rows: Vec<(MessageId, usize, &NewMessage)> = Vec::new();
+    let mut new_messages: Vec<(MessageId, usize, OrgId, ConversationId, &NewMessage)> = Vec::new();
+    let mut new_conversations: Vec<(ConversationId, usize, OrgId, &NewConversation)> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        let Some(c) = current
-            .get(&job.conversation.0)
-            .filter(|c| c.org_id == job.org)
-        else {
-            outcomes.push(Some(Err(StoreError::NotFound("conversation"))));
+        let (org, conversation, messages) = match job {
+            Job::Create { org, new, .. } => {
+                let id = ConversationId::new();
+                new_conversations.push((id, i, *org, new));
+                let payload = serde_json::json!({ "conversation_id": id, "channel": new.channel });
+                events.push(Event {
+                    org: *org,
+                    topic: "conversation.created",
+                    payload,
+                });
+                outcomes.push(None);
+                continue;
+            }
+            Job::Append {
+                org,
+                conversation,
+                messages,
+                ..
+            } => (*org, *conversation, messages),
+        };
+        let Some(c) = current.get(&conversation.0).filter(|c| c.org_id == org) else {
+            outcomes.push(Some(Done::Appended(Err(StoreError::NotFound(
+                "conversation",
+            )))));
             continue;
         };
         if c.status == ConversationStatus::Archived {
-            outcomes.push(Some(Err(StoreError::InvalidTransition {
+            let e = StoreError::InvalidTransition {
                 from: "archived".into(),
                 to: "active".into(),
-            })));
+            };
+            outcomes.push(Some(Done::Appended(Err(e))));
             continue;
         }
         let t = touched.entry(c.id.0).or_insert_with(|| {
             order.push(c.id.0);
             Touched {
-                org: job.org,
+                org,
                 tally: Tally::new(c),
             }
         });
-        for m in &job.messages {
+        for m in messages {
             t.tally.add(m);
-            new_rows.push((MessageId::new(), i, m));
+            let id = MessageId::new();
+            new_messages.push((id, i, org, conversation, m));
+            let payload = serde_json::json!({
+                "conversation_id": conversation,
+                "message_id": id,
+                "sender_type": m.sender_type,
+            });
+            events.push(Event {
+                org,
+                topic: "message.created",
+                payload,
+            });
         }
         outcomes.push(None);
     }
 
-    // 3. Every message, and 4. one outbox event per message.
-    let mut stored: HashMap<Uuid, Message> = HashMap::with_capacity(new_rows.len());
-    if !new_rows.is_empty() {
+    // 3. The new conversations.
+    let mut created: HashMap<Uuid, Conversation> = HashMap::with_capacity(new_conversations.len());
+    if !new_conversations.is_empty() {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO conversations (id, org_id, customer_id, channel, status, started_at, \
+             last_activity_at, context, metadata) ",
+        );
+        qb.push_values(&new_conversations, |mut b, (id, _, org, new)| {
+            b.push_bind(id.0)
+                .push_bind(org.0)
+                .push_bind(new.customer_id.map(|u| u.0))
+                .push_bind(new.channel.as_str())
+                .push("'initialized'")
+                .push_bind(at)
+                .push_bind(at)
+                .push_bind(Json(&new.context))
+                .push_bind(Json(&new.metadata));
+        });
+        qb.push(format!(" RETURNING {CONVERSATION_COLUMNS}"));
+        let rows: Vec<ConversationRow> = qb
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            let c = row.into_domain()?;
+            created.insert(c.id.0, c);
+        }
+    }
+
+    // 4. Every message.
+    let mut stored: HashMap<Uuid, Message> = HashMap::with_capacity(new_messages.len());
+    if !new_messages.is_empty() {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (id, org_id, conversation_id, sender_type, sender_id, content, \
              content_type, intent, intent_confidence, entities, sentiment, attachments, created_at) ",
         );
-        qb.push_values(&new_rows, |mut b, (id, i, m)| {
-            let job = &jobs[*i];
+        qb.push_values(&new_messages, |mut b, (id, _, org, conversation, m)| {
             b.push_bind(id.0)
-                .push_bind(job.org.0)
-                .push_bind(job.conversation.0)
+                .push_bind(org.0)
+                .push_bind(conversation.0)
                 .push_bind(m.sender_type.as_str())
                 .push_bind(m.sender_id.map(|u| u.0))
                 .push_bind(m.content.as_str())
@@ -237,19 +412,17 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Outcome>> {
             let m = row.into_domain()?;
             stored.insert(m.id.0, m);
         }
+    }
 
+    // 5. One outbox event per new conversation and per message.
+    if !events.is_empty() {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO outbox (org_id, topic, payload, status, attempts, next_attempt_at, created_at) ",
         );
-        qb.push_values(&new_rows, |mut b, (id, i, m)| {
-            let job = &jobs[*i];
-            b.push_bind(job.org.0)
-                .push_bind("message.created")
-                .push_bind(Json(serde_json::json!({
-                    "conversation_id": job.conversation,
-                    "message_id": id,
-                    "sender_type": m.sender_type,
-                })))
+        qb.push_values(&events, |mut b, e| {
+            b.push_bind(e.org.0)
+                .push_bind(e.topic)
+                .push_bind(Json(&e.payload))
                 .push("'pending'")
                 .push("0")
                 .push_bind(at)
@@ -258,7 +431,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Outcome>> {
         qb.build().persistent(false).execute(&mut *tx).await?;
     }
 
-    // 5. Every touched conversation, by its batch's total.
+    // 6. Every conversation appended to, by its batch's total.
     let mut updated: HashMap<Uuid, Conversation> = HashMap::with_capacity(order.len());
     if !order.is_empty() {
         let mut qb = QueryBuilder::<Sqlite>::new(
@@ -307,28 +480,44 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Outcome>> {
     // Nothing below may fail the batch: it is committed.
     let mut mine: Vec<Vec<Message>> = vec![Vec::new(); jobs.len()];
     let mut lost = vec![false; jobs.len()];
-    for (id, i, _) in &new_rows {
+    for (id, i, ..) in &new_messages {
         match stored.remove(&id.0) {
             Some(m) => mine[*i].push(m),
             None => lost[*i] = true,
         }
     }
-    let corrupt = |what: &str| Err(StoreError::Corrupt(format!("{what} was not returned")));
-    let results = outcomes
+    let mut new_ids: HashMap<usize, ConversationId> = new_conversations
+        .iter()
+        .map(|(id, i, ..)| (*i, *id))
+        .collect();
+    let missing = |what: &str| StoreError::Corrupt(format!("{what} was not returned"));
+    let done = outcomes
         .into_iter()
         .zip(mine)
         .zip(lost)
-        .zip(jobs)
-        .map(|(((outcome, messages), lost), job)| match outcome {
-            Some(failed) => failed,
-            None if lost => corrupt("an inserted message"),
-            None => match updated.get(&job.conversation.0) {
-                Some(c) => Ok((c.clone(), messages)),
-                None => corrupt("an updated conversation"),
+        .enumerate()
+        .map(
+            |(i, ((outcome, messages), lost))| match (outcome, &jobs[i]) {
+                (Some(failed), _) => failed,
+                (None, Job::Create { .. }) => Done::Created(
+                    new_ids
+                        .remove(&i)
+                        .and_then(|id| created.remove(&id.0))
+                        .ok_or_else(|| missing("a new conversation")),
+                ),
+                (None, Job::Append { conversation, .. }) => Done::Appended(if lost {
+                    Err(missing("an inserted message"))
+                } else {
+                    updated
+                        .get(&conversation.0)
+                        .cloned()
+                        .map(|c| (c, messages))
+                        .ok_or_else(|| missing("an updated conversation"))
+                }),
             },
-        })
+        )
         .collect();
-    Ok(results)
+    Ok(done)
 }
 
 #[cfg(test)]
@@ -362,10 +551,10 @@ mod tests {
         s.create_conversation(org, &new).await.unwrap().id
     }
 
-    /// Appends queued together are written in one transaction with the same
+    /// Writes queued together are made in one transaction with the same
     /// effect as one by one, and a bad append fails alone.
     #[tokio::test]
-    async fn concurrent_appends_are_committed_together_and_fail_alone() {
+    async fn concurrent_writes_are_committed_together_and_fail_alone() {
         let db = TestDb::sqlite().await.unwrap();
         let s = db.store.clone();
         let (acme, other) = (org(&s, "acme").await, org(&s, "other").await);
@@ -391,6 +580,22 @@ mod tests {
                 (target, s.append_messages(acme, target, &[user, ai]).await)
             });
         }
+        let mut creates = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let s = s.clone();
+            creates.spawn(async move { conversation(&s, acme).await });
+        }
+        let mut new_ids = std::collections::HashSet::new();
+        while let Some(id) = creates.join_next().await {
+            let c = s.get_conversation(acme, id.unwrap()).await.unwrap();
+            assert_eq!(
+                (c.status, c.channel),
+                (ConversationStatus::Initialized, Channel::Api)
+            );
+            new_ids.insert(c.id);
+        }
+        assert_eq!(new_ids.len(), 10);
+
         let mut ok = 0;
         while let Some(done) = tasks.join_next().await {
             let (target, outcome) = done.unwrap();
@@ -431,10 +636,10 @@ mod tests {
             assert!(times.len() < 10, "no batching happened: {times:?}");
         }
         assert_eq!(s.list_messages(other, foreign, 10).await.unwrap().len(), 0);
-        // acme: 3 × conversation.created, 2 × status_changed, 20 × 2 message.created.
+        // acme: 13 × conversation.created, 2 × status_changed, 20 × 2 message.created.
         assert_eq!(
             s.count_outbox(acme, OutboxStatus::Pending).await.unwrap(),
-            3 + 2 + 40
+            13 + 2 + 40
         );
         db.destroy().await;
     }

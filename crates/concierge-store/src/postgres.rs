@@ -78,18 +78,32 @@ impl PgBackend {
         self.tenant_tx(org).await
     }
 
+    /// A read of one statement: still a tenant transaction, which row-level security needs.
+    pub(crate) async fn read_one(&self, org: OrgId) -> Result<Tx> {
+        self.tenant_tx(org).await
+    }
+
     /// A transaction outside any tenant, as the owning role (RLS does not apply).
     pub(crate) async fn system_tx(&self) -> Result<Tx> {
         Ok(self.pool.begin().await?)
     }
 
-    /// PostgreSQL has concurrent writers: appends are written by the caller.
-    pub(crate) async fn group_commit(
+    /// PostgreSQL has concurrent writers: the caller writes its own appends.
+    pub(crate) async fn grouped_append(
         &self,
         _org: OrgId,
         _conversation: concierge_core::ConversationId,
         _messages: &[crate::NewMessage],
     ) -> Option<Result<crate::sqlite::AppendOutcome>> {
+        None
+    }
+
+    /// … and its own new conversations.
+    pub(crate) async fn grouped_create(
+        &self,
+        _org: OrgId,
+        _new: &crate::NewConversation,
+    ) -> Option<Result<concierge_core::model::Conversation>> {
         None
     }
 

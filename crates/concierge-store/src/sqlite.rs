@@ -6,10 +6,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use concierge_core::OrgId;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use crate::error::Result;
 use crate::PoolStats;
@@ -19,8 +20,8 @@ use crate::PoolStats;
 pub struct SqliteBackend {
     write: SqlitePool,
     read: SqlitePool,
-    /// Where message appends queue for the writer (absent in the writer task's own copy).
-    appender: Option<crate::group_commit::Appender>,
+    /// Where conversation writes queue for group commit (absent in the writer task's own copy).
+    writer: Option<crate::group_commit::Writer>,
 }
 
 pub(crate) type Tx = Transaction<'static, Sqlite>;
@@ -65,10 +66,10 @@ impl SqliteBackend {
         let direct = Self {
             write,
             read,
-            appender: None,
+            writer: None,
         };
         Ok(Self {
-            appender: Some(crate::group_commit::Appender::start(direct.clone())),
+            writer: Some(crate::group_commit::Writer::start(direct.clone())),
             ..direct
         })
     }
@@ -80,14 +81,26 @@ impl SqliteBackend {
 
     /// Hands a message append to the group-committing writer; `None` means
     /// "write it here" (this is the writer's own copy).
-    pub(crate) async fn group_commit(
+    pub(crate) async fn grouped_append(
         &self,
         org: OrgId,
         conversation: concierge_core::ConversationId,
         messages: &[crate::NewMessage],
     ) -> Option<crate::Result<AppendOutcome>> {
-        match &self.appender {
-            Some(a) => Some(a.append(org, conversation, messages).await),
+        match &self.writer {
+            Some(w) => Some(w.append(org, conversation, messages).await),
+            None => None,
+        }
+    }
+
+    /// Hands a new conversation to the group-committing writer, as above.
+    pub(crate) async fn grouped_create(
+        &self,
+        org: OrgId,
+        new: &crate::NewConversation,
+    ) -> Option<crate::Result<concierge_core::model::Conversation>> {
+        match &self.writer {
+            Some(w) => Some(w.create(org, new).await),
             None => None,
         }
     }
@@ -128,6 +141,14 @@ impl SqliteBackend {
         Ok(self.read.begin().await?)
     }
 
+    /// A read of **one statement** for `org`: a reader connection without
+    /// BEGIN/COMMIT, as a lone statement is its own snapshot. This saves two
+    /// round trips to the connection's thread on hot reads; a body that reads
+    /// more than once must use [`read_tx`](Self::read_tx) for one snapshot.
+    pub(crate) async fn read_one(&self, _org: OrgId) -> Result<OneRead> {
+        Ok(OneRead(self.read.acquire().await?))
+    }
+
     /// A transaction outside any tenant (sign-in lookups, bootstrap, dispatcher).
     pub(crate) async fn system_tx(&self) -> Result<Tx> {
         Ok(self.write.begin().await?)
@@ -137,6 +158,29 @@ impl SqliteBackend {
     pub(crate) const SKIP_LOCKED: &'static str = "";
     /// Row locking for read-modify-write; the single writer already serialises.
     pub(crate) const FOR_UPDATE: &'static str = "";
+}
+
+/// A reader connection for one statement; `commit` only returns it to the
+/// pool, so repository bodies read the same on both backends.
+pub(crate) struct OneRead(PoolConnection<Sqlite>);
+
+impl OneRead {
+    pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for OneRead {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for OneRead {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.0
+    }
 }
 
 impl crate::BackendDb for SqliteBackend {

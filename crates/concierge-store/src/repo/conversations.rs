@@ -10,8 +10,12 @@ use crate::rows::*;
 use crate::{now, ConversationFilter, Cursor, NewConversation, NewMessage, Page};
 
 repository! {
-    /// Starts a conversation.
+    /// Starts a conversation. On SQLite it is written by the group-committing
+    /// writer ([`crate::group_commit`]) with the same effect.
     pub async fn create_conversation(&self, org: OrgId, new: &NewConversation) -> Result<Conversation> {
+        if let Some(done) = self.grouped_create(org, new).await {
+            return done;
+        }
         let mut tx = self.write_tx(org).await?;
         let at = now();
         let id = ConversationId::new();
@@ -41,7 +45,7 @@ repository! {
 
     /// One conversation of `org`.
     pub async fn get_conversation(&self, org: OrgId, id: ConversationId) -> Result<Conversation> {
-        let mut tx = self.read_tx(org).await?;
+        let mut tx = self.read_one(org).await?;
         let row: Option<ConversationRow> = sqlx::query_as(&format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE org_id = $1 AND id = $2"))
             .bind(org.0)
@@ -109,7 +113,7 @@ repository! {
         conversation: ConversationId,
         messages: &[NewMessage],
     ) -> Result<(Conversation, Vec<Message>)> {
-        if let Some(done) = self.group_commit(org, conversation, messages).await {
+        if let Some(done) = self.grouped_append(org, conversation, messages).await {
             return done;
         }
         let mut tx = self.write_tx(org).await?;

@@ -5,7 +5,8 @@
 //! [`PgBackend`](crate::postgres::PgBackend), and a dispatching `f` on
 //! [`Store`](crate::Store). Inside a body, `self.write_tx(org)`,
 //! `self.read_tx(org)` and `self.system_tx()` open the backend's transaction
-//! kinds, and `Self::SKIP_LOCKED` is the backend's row-claiming clause. SQL uses
+//! kinds (`self.read_one(org)` is a cheaper read for bodies of exactly one
+//! statement), and `Self::SKIP_LOCKED` is the backend's row-claiming clause. SQL uses
 //! `$n` placeholders, which both SQLite and PostgreSQL accept.
 
 macro_rules! repository {
