@@ -42,6 +42,7 @@ use concierge_core::config::Config;
 use concierge_core::engine::ConversationEngine;
 use concierge_store::Store;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::{ApiError, Code};
@@ -141,6 +142,8 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        // Inside the request context, so a panic becomes our 500 with the request id.
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::request_context,
@@ -148,6 +151,20 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(cors)
         .with_state(state)
+}
+
+/// A handler panicked: log it and answer in our error format (never the panic text).
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    tracing::error!(panic = %detail, "handler panicked");
+    axum::response::IntoResponse::into_response(ApiError::new(
+        Code::Internal,
+        "internal error; quote the request id when reporting it",
+    ))
 }
 
 async fn index() -> axum::Json<serde_json::Value> {
@@ -175,4 +192,39 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         ])
         .expose_headers([middleware::X_REQUEST_ID, header::RETRY_AFTER])
         .max_age(Duration::from_secs(600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_our_format_without_the_panic_text() {
+        let app: Router = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    if std::hint::black_box(true) {
+                        panic!("secret internals");
+                    }
+                    "unreachable"
+                }),
+            )
+            .layer(CatchPanicLayer::custom(panic_response));
+        let resp = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("secret internals"), "{text}");
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], 5001);
+    }
 }
