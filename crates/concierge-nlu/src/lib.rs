@@ -6,10 +6,18 @@
 
 /// The result types.
 pub mod analysis;
+/// [`Analyzer`]: every stage over one message.
+pub mod analyzer;
+/// Intent data sets: intents files, Banking77 CSV, CLINC150 JSON.
+pub mod data;
 /// Emotions tuned for support conversations.
 pub mod emotion;
 /// Entity extraction (emails, phones, money, dates, Salesforce ids …).
 pub mod entities;
+/// Accuracy, macro-F1, out-of-scope detection and latency of the intent model.
+pub mod eval;
+/// The trainable intent classifier (TF-IDF + linear SVM, calibrated).
+pub mod intent;
 /// Language identification.
 pub mod language;
 /// Lexicon-and-rules sentiment in the VADER tradition.
@@ -18,3 +26,4 @@ pub mod sentiment;
 pub mod toxicity;
 
 pub use analysis::*;
+pub use analyzer::{Analyzer, Context};

@@ -1,5 +1,7 @@
 //! The crate's one integration-test binary: a module per feature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod datasets;
 mod robustness;
 mod sentiment_reference;
+mod tuning;
