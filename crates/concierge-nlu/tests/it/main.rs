@@ -1,7 +1,9 @@
 //! The crate's one integration-test binary: a module per feature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analyzer;
 mod datasets;
+mod intent;
 mod robustness;
 mod sentiment_reference;
 mod tuning;

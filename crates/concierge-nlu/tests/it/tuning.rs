@@ -110,3 +110,17 @@ fn tuning_threshold_curve_clinc150_train_split() {
     println!("{:?}", model.info().calibration);
     threshold_curve(&model, &validation);
 }
+
+#[test]
+#[ignore = "threshold trade-off on a split of the default intents; release build"]
+fn tuning_threshold_curve_default_intents() {
+    let data = concierge_nlu::intent::default_data::default_dataset().unwrap();
+    let (fit, validation) = data.stratified_split(0.2, 7);
+    let options: TrainOptions = match std::env::var("NLU_OPTIONS") {
+        Ok(json) => serde_json::from_str(&json).unwrap(),
+        Err(_) => TrainOptions::default(),
+    };
+    let model = IntentModel::train(&fit, &options).unwrap();
+    println!("{:?}", model.info().calibration);
+    threshold_curve(&model, &validation);
+}
