@@ -4,7 +4,7 @@
 //!
 //! ```json
 //! {"accuracy": 0.93, "macro_f1": 0.93, "n": 2001, "train_seconds": 4.1,
-//!  "p50_us": 21.0, "p99_us": 48.0, "encoders": ["tfidf-word-1-2", "tfidf-char-2-5"], …}
+//!  "p50_us": 21.0, "p99_us": 48.0, "encoders": ["tfidf-word-1-3", "tfidf-char-2-5"], …}
 //! ```
 //!
 //! `in_scope_accuracy`, `oos_recall` and `oos_precision` appear when the

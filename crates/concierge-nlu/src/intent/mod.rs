@@ -2,7 +2,7 @@
 //!
 //! [`IntentModel::train`] learns from a [`Dataset`](crate::data::Dataset):
 //!
-//! 1. **Features** ([`features`]): TF-IDF over word uni- and bigrams plus
+//! 1. **Features** ([`features`]): TF-IDF over word uni-, bi- and trigrams plus
 //!    character 2–5-grams inside word boundaries, each block L2-normalised.
 //!    An optional dense sentence [`Encoder`] appends its (L2-normalised,
 //!    weighted) embedding to the sparse vector, so the same linear model

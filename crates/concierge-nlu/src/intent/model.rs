@@ -141,7 +141,7 @@ impl IntentModel {
     }
 
     /// The feature families and encoders the model uses
-    /// (`["tfidf-word-1-2", "tfidf-char-2-5"]`, then any dense encoder).
+    /// (`["tfidf-word-1-3", "tfidf-char-2-5"]`, then any dense encoder).
     pub fn encoders(&self) -> Vec<String> {
         let mut names = self.data.featurizer.config().encoder_names();
         if let Some(dense) = &self.data.dense {

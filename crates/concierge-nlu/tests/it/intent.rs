@@ -82,7 +82,7 @@ fn classifies_small_data_with_calibrated_confidence() {
         .all(|w| w[0].confidence >= w[1].confidence));
     assert_eq!(model.classify("refund my payment").name, "refund");
     assert_eq!(model.intent("refund").map(|i| i.escalate), Some(true));
-    assert_eq!(model.encoders(), ["tfidf-word-1-2", "tfidf-char-2-5"]);
+    assert_eq!(model.encoders(), ["tfidf-word-1-3", "tfidf-char-2-5"]);
     for text in ["", "   ", "\u{0}\u{1}\u{fffd}", "🙂🙂🙂", "密码忘了"] {
         let intent = model.classify(text);
         assert!(
@@ -202,7 +202,7 @@ fn a_dense_encoder_joins_the_sparse_features() {
             .unwrap();
     assert_eq!(
         model.encoders(),
-        ["tfidf-word-1-2", "tfidf-char-2-5", "test-bag-of-words-16"]
+        ["tfidf-word-1-3", "tfidf-char-2-5", "test-bag-of-words-16"]
     );
     assert_eq!(
         model.classify("I forgot my password").name,
@@ -227,8 +227,9 @@ fn the_default_model_trains_from_the_embedded_intents() {
     let started = Instant::now();
     let model = IntentModel::train_default().unwrap();
     let seconds = started.elapsed().as_secs_f64();
-    // Well under a second in release builds; debug builds are ~10× slower.
-    let limit = if cfg!(debug_assertions) { 20.0 } else { 1.0 };
+    // About half a second in a release build on an idle core (debug builds
+    // are ~10× slower); the limit leaves room for a busy machine.
+    let limit = if cfg!(debug_assertions) { 30.0 } else { 3.0 };
     assert!(seconds < limit, "trained in {seconds:.2}s");
     assert_eq!(
         model.classify("I forgot my password").name,
@@ -243,8 +244,8 @@ fn the_default_intents_hold_out_well() {
     let data = default_dataset().unwrap();
     let report = evaluate_holdout(&data, 0.2, 2024, &EvalOptions::default()).unwrap();
     println!("{}", serde_json::to_string(&report).unwrap());
-    // Measured (sparse-only, seed 2024): accuracy 0.646, in-scope accuracy
-    // 0.635, out-of-scope recall 0.757 — 64 confusable intents with ~27
+    // Measured (sparse-only, seed 2024): accuracy 0.639, in-scope accuracy
+    // 0.622, out-of-scope recall 0.811 — 64 confusable intents with ~27
     // examples each; the dense encoder is what lifts this.
     assert!(report.accuracy >= 0.60, "{report:?}");
     assert!(report.in_scope_accuracy.unwrap() >= 0.58, "{report:?}");

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `NLU_DATA` is `banking77` (its 80 % training part under the evaluation
-//! split, itself split 80/20) or `clinc150` (its `train` split, 80/20).
+//! split, itself split 80/20), `clinc150` (its `train` split, 80/20) or
+//! `default` (the shipped intents, 80/20).
 //! Each grid entry is a partial [`TrainOptions`] in JSON.
 
 use concierge_nlu::data::Dataset;
@@ -25,12 +26,13 @@ fn tuning_grid_on_train_validation_split() {
             let Some(data) = banking77() else { return };
             data.stratified_split(HOLDOUT, EVAL_SEED).0
         }
-        _ => {
+        "clinc150" => {
             let Some(data) = clinc150("train") else {
                 return;
             };
             data
         }
+        _ => concierge_nlu::intent::default_data::default_dataset().unwrap(),
     };
     // A different seed from the evaluation split's.
     let (fit, validation) = train.stratified_split(0.2, 7);
