@@ -95,6 +95,18 @@ fn default_model() -> Result<Arc<IntentModel>, NluError> {
         .clone()
 }
 
+impl Default for Analyzer {
+    /// [`Analyzer::try_default`]. Should the embedded intents ever fail to
+    /// train (the tests make sure they do not), the analyzer still works and
+    /// reports every message as out of scope rather than panicking; use
+    /// [`Analyzer::try_default`] to see the error.
+    fn default() -> Self {
+        Self::try_default().unwrap_or_else(|_| {
+            Self::new(IntentModel::out_of_scope_only(), EntityConfig::default())
+        })
+    }
+}
+
 impl Analyzer {
     /// An analyzer with `model` and the tenant's entity settings.
     pub fn new(model: impl Into<Arc<IntentModel>>, entity_config: EntityConfig) -> Self {

@@ -120,6 +120,37 @@ pub(crate) fn push_dense(
 }
 
 impl IntentModel {
+    /// A model without intents: every message is out of scope.
+    pub fn out_of_scope_only() -> IntentModel {
+        let options = super::TrainOptions::default();
+        IntentModel {
+            data: ModelData {
+                name: "out-of-scope-only".to_owned(),
+                language: None,
+                intents: Vec::new(),
+                oos_class: false,
+                featurizer: Featurizer::fit(&options.features, &[] as &[&str]),
+                dense: None,
+                linear: Linear {
+                    classes: 0,
+                    features: 0,
+                    weights: Vec::new(),
+                    bias: Vec::new(),
+                },
+                temperature: 1.0,
+                threshold: 0.0,
+                info: TrainInfo {
+                    options,
+                    examples: 0,
+                    oos_examples: 0,
+                    seconds: 0.0,
+                    calibration: None,
+                },
+            },
+            encoder: None,
+        }
+    }
+
     /// The model's name (its training data's name).
     pub fn name(&self) -> &str {
         &self.data.name

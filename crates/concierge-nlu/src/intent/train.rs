@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::calibrate::{choose_threshold, fit_temperature, softmax_into, InScope};
 use super::features::{FeatureConfig, Featurizer, Scratch, SparseVec};
 use super::linear::{train_ovr, Csr, Linear, SvmParams};
-use super::model::{push_dense, DenseSpec, IntentModel, ModelData};
+use super::model::{push_dense, DenseSpec, IntentModel};
 use super::{Encoder, ModelError};
 use crate::data::{stratified_folds, Dataset, IntentSpec};
 
@@ -190,32 +190,21 @@ impl IntentModel {
         };
         let threads = threads(options.threads);
 
-        let mut model = IntentModel {
-            data: ModelData {
-                name: data.name.clone(),
-                language: data.language.clone(),
-                intents,
-                oos_class,
-                featurizer: Featurizer::fit(&options.features, &[] as &[&str]),
-                dense: dense.clone(),
-                linear: Linear {
-                    classes: 0,
-                    features: 0,
-                    weights: Vec::new(),
-                    bias: Vec::new(),
-                },
-                temperature: 1.0,
-                threshold: 0.0,
-                info: TrainInfo {
-                    options: options.clone(),
-                    examples: in_scope,
-                    oos_examples: oos,
-                    seconds: 0.0,
-                    calibration: None,
-                },
-            },
-            encoder,
+        // Filled in below: the featurizer and weights last.
+        let mut model = IntentModel::out_of_scope_only();
+        model.data.name = data.name.clone();
+        model.data.language = data.language.clone();
+        model.data.intents = intents;
+        model.data.oos_class = oos_class;
+        model.data.dense = dense.clone();
+        model.data.info = TrainInfo {
+            options: options.clone(),
+            examples: in_scope,
+            oos_examples: oos,
+            seconds: 0.0,
+            calibration: None,
         };
+        model.encoder = encoder;
 
         // Calibrate on out-of-fold predictions.
         if options.calibration_folds >= 2 {

@@ -122,3 +122,19 @@ proptest! {
         check(&analyzer().analyze(&parts.concat(), &ctx()).unwrap());
     }
 }
+
+#[test]
+fn a_model_without_intents_says_out_of_scope() {
+    let analyzer = Analyzer::new(
+        concierge_nlu::intent::IntentModel::out_of_scope_only(),
+        EntityConfig::default(),
+    );
+    let a = analyzer.analyze("I forgot my password", &ctx()).unwrap();
+    check(&a);
+    assert!(a.intent.out_of_scope);
+    assert!(a.intent.alternatives.is_empty());
+    assert_eq!(
+        Analyzer::default().model().intents().len(),
+        Analyzer::try_default().unwrap().model().intents().len()
+    );
+}
