@@ -147,7 +147,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // With port 0 the OS picks the port: print the one actually bound.
     let base = match configured_url {
         Some(u) => u.trim_end_matches('/').to_owned(),
-        None => format!("http://{}", std::net::SocketAddr::new(listen_ip, app.port())),
+        None => format!(
+            "http://{}",
+            std::net::SocketAddr::new(listen_ip, app.port())
+        ),
     };
     // Human-facing start-up text goes to stdout; credentials never reach the logs.
     println!();

@@ -68,13 +68,18 @@ impl Server {
     }
 
     fn value(&self, label: &str) -> Option<String> {
-        self.banner
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().split_whitespace().next().unwrap_or("").to_owned()))
+        self.banner.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix(label)
+                .map(|v| v.trim().split_whitespace().next().unwrap_or("").to_owned())
+        })
     }
 
     fn base(&self) -> String {
-        self.value("API").unwrap().trim_end_matches("/v1").to_owned()
+        self.value("API")
+            .unwrap()
+            .trim_end_matches("/v1")
+            .to_owned()
     }
 }
 
@@ -85,7 +90,9 @@ async fn first_start_prints_credentials_once_and_data_survives_a_restart() {
 
     let first = Server::start(dir.path());
     let base = first.base();
-    let password = first.value("password").expect("first start prints the admin password");
+    let password = first
+        .value("password")
+        .expect("first start prints the admin password");
     let api_key = first.value("API key").unwrap();
     assert!(api_key.starts_with("ck_"));
     assert!(first.banner.contains("/api/docs"));
@@ -105,14 +112,30 @@ async fn first_start_prints_credentials_once_and_data_survives_a_restart() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let id = r.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     drop(first);
 
     let second = Server::start(dir.path());
-    assert!(second.value("password").is_none(), "credentials are printed only on first start:\n{}", second.banner);
+    assert!(
+        second.value("password").is_none(),
+        "credentials are printed only on first start:\n{}",
+        second.banner
+    );
     let base = second.base();
-    let r = http.get(format!("{base}/v1/conversations/{id}")).bearer_auth(&api_key).send().await.unwrap();
-    assert_eq!(r.status(), 200, "the API key and the conversation survive a restart");
+    let r = http
+        .get(format!("{base}/v1/conversations/{id}"))
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "the API key and the conversation survive a restart"
+    );
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["messages"].as_array().unwrap().len(), 2);
 }
@@ -122,7 +145,11 @@ fn configuration_errors_name_the_key_and_never_print_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("c.toml");
     std::fs::write(&file, "[server]\nlisten_on = \"127.0.0.1:1\"\n").unwrap();
-    let out = bin().args(["migrate", "--config"]).arg(&file).output().unwrap();
+    let out = bin()
+        .args(["migrate", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("listen_on"), "{err}");
@@ -139,12 +166,22 @@ fn configuration_errors_name_the_key_and_never_print_secrets() {
 
     let out = bin()
         .args(["migrate"])
-        .env("CONCIERGE_DATABASE__URL", "postgres://concierge:hunter2-secret@127.0.0.1:1/nope")
+        .env(
+            "CONCIERGE_DATABASE__URL",
+            "postgres://concierge:hunter2-secret@127.0.0.1:1/nope",
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!all.contains("hunter2-secret"), "the database password leaked: {all}");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !all.contains("hunter2-secret"),
+        "the database password leaked: {all}"
+    );
 }
 
 #[test]
@@ -152,39 +189,118 @@ fn admin_commands_create_tenants_users_and_keys() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str], stdin: Option<&str>| {
         let mut c = bin();
-        c.args(args).arg("--data-dir").arg(dir.path()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().unwrap();
         if let Some(text) = stdin {
-            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
         } else {
             drop(child.stdin.take());
         }
         let out = child.wait_with_output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
-    let (ok, out, err) = run(&["tenant", "create", "--slug", "acme", "--name", "Acme Corp", "--tier", "enterprise"], None);
+    let (ok, out, err) = run(
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "acme",
+            "--name",
+            "Acme Corp",
+            "--tier",
+            "enterprise",
+        ],
+        None,
+    );
     assert!(ok, "{err}");
     assert!(out.contains("widget key:  pk_acme_"), "{out}");
-    let (ok, _, err) = run(&["tenant", "create", "--slug", "acme", "--name", "Again"], None);
+    let (ok, _, err) = run(
+        &["tenant", "create", "--slug", "acme", "--name", "Again"],
+        None,
+    );
     assert!(!ok && err.contains("slug"), "{err}");
-    let (ok, _, err) = run(&["tenant", "create", "--slug", "Bad Slug", "--name", "x"], None);
+    let (ok, _, err) = run(
+        &["tenant", "create", "--slug", "Bad Slug", "--name", "x"],
+        None,
+    );
     assert!(!ok && err.contains("slug"), "{err}");
 
-    let (ok, out, err) = run(&["user", "create", "--tenant", "acme", "--email", "Ann@Acme.example", "--role", "admin"], None);
+    let (ok, out, err) = run(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "Ann@Acme.example",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
     assert!(ok, "{err}");
     assert!(out.contains("password (shown once):"), "{out}");
     let (ok, out, err) = run(
-        &["user", "create", "--tenant", "acme", "--email", "bob@acme.example", "--role", "agent", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "bob@acme.example",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
         Some("a long enough password\n"),
     );
     assert!(ok, "{err}");
     assert!(!out.contains("password (shown once)"));
-    let (ok, _, err) = run(&["user", "create", "--tenant", "nope", "--email", "x@y.example"], None);
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "nope",
+            "--email",
+            "x@y.example",
+        ],
+        None,
+    );
     assert!(!ok && err.contains("no tenant"), "{err}");
-    let (ok, _, err) = run(&["user", "create", "--tenant", "acme", "--email", "c@acme.example", "--role", "wizard"], None);
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "c@acme.example",
+            "--role",
+            "wizard",
+        ],
+        None,
+    );
     assert!(!ok && err.contains("--role"), "{err}");
 
-    let (ok, out, err) = run(&["apikey", "create", "--tenant", "acme", "--name", "zapier"], None);
+    let (ok, out, err) = run(
+        &["apikey", "create", "--tenant", "acme", "--name", "zapier"],
+        None,
+    );
     assert!(ok, "{err}");
     assert!(out.lines().any(|l| l.trim().starts_with("ck_")), "{out}");
 
