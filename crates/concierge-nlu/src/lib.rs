@@ -10,6 +10,10 @@ pub mod analysis;
 pub mod analyzer;
 /// Intent data sets: intents files, Banking77 CSV, CLINC150 JSON.
 pub mod data;
+/// The optional local dense sentence encoder (all-MiniLM-L6-v2 with candle;
+/// feature `dense`, on by default).
+#[cfg(feature = "dense")]
+pub mod dense;
 /// Emotions tuned for support conversations.
 pub mod emotion;
 /// Entity extraction (emails, phones, money, dates, Salesforce ids …).

@@ -3,6 +3,7 @@
 
 mod analyzer;
 mod datasets;
+mod dense;
 mod intent;
 mod robustness;
 mod sentiment_reference;
