@@ -227,6 +227,7 @@ fn the_default_model_trains_from_the_embedded_intents() {
     let started = Instant::now();
     let model = IntentModel::train_default().unwrap();
     let seconds = started.elapsed().as_secs_f64();
+    println!("train_default: {seconds:.3}s");
     // About half a second in a release build on an idle core (debug builds
     // are ~10× slower); the limit leaves room for a busy machine.
     let limit = if cfg!(debug_assertions) { 30.0 } else { 3.0 };
