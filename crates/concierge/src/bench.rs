@@ -29,20 +29,28 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use concierge_core::config::Config;
 use concierge_core::engine::PlaceholderEngine;
-use concierge_core::{OrgId, Role, SubscriptionTier};
+use concierge_core::{Role, SubscriptionTier};
 use concierge_server::{admin, Application};
 use concierge_store::Store;
 use hdrhistogram::Histogram;
-use serde::Serialize;
+
+/// The report: statistics, machine, CPU use, the table.
+mod report;
+/// The database a run uses, and counting what it stored.
+mod scratch;
+
+use report::{Machine, OpStats, Report};
+use scratch::ScratchDb;
 
 /// Options of `concierge bench api`.
 #[derive(Debug, clap::Args)]
 pub struct ApiBenchArgs {
-    /// A PostgreSQL server URL (e.g. postgres://postgres@127.0.0.1:5432/postgres):
-    /// the benchmark creates a uuid-named database there and drops it afterwards.
-    /// Without it, a fresh SQLite file in a temporary directory is used.
-    #[arg(long, value_name = "URL")]
-    pub database: Option<String>,
+    /// Where to run: `sqlite` (a fresh file in a temporary directory) or a
+    /// PostgreSQL server URL (e.g. postgres://postgres@127.0.0.1:5432/postgres),
+    /// on which a uuid-named database is created and dropped afterwards.
+    /// Repeat it to run one after the other and compare them to the first.
+    #[arg(long, value_name = "sqlite|URL", default_value = "sqlite")]
+    pub database: Vec<String>,
     /// Directory for the SQLite file (default: the system temporary directory).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -77,28 +85,43 @@ pub async fn api(args: ApiBenchArgs) -> anyhow::Result<()> {
     if args.concurrency == 0 || args.messages_per_conversation == 0 {
         bail!("--concurrency and --messages-per-conversation must be at least 1");
     }
-    let db = ScratchDb::create(args.database.as_deref(), args.dir.as_deref()).await?;
-    let result = run(&args, &db).await;
-    db.destroy().await;
-    let report = result?;
+    let mut reports = Vec::with_capacity(args.database.len());
+    for target in &args.database {
+        let postgres = (target != "sqlite").then_some(target.as_str());
+        let db = ScratchDb::create(postgres, args.dir.as_deref()).await?;
+        let result = run(&args, &db).await;
+        db.destroy().await;
+        let report = result?;
+        if !args.json {
+            report::print_table(&report);
+            println!();
+        }
+        reports.push(report);
+    }
+    let ratios = report::ratios(&reports);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let all = serde_json::json!({ "runs": reports, "ratios_first_to_others": ratios });
+        println!("{}", serde_json::to_string_pretty(&all)?);
     } else {
-        print_table(&report);
+        report::print_ratios(&ratios);
     }
-    if report.errors > 0 {
-        bail!(
-            "{} requests failed; first failure: {}",
-            report.errors,
-            report.first_error.as_deref().unwrap_or("?")
-        );
-    }
-    if report.rows_counted != report.rows_expected {
-        bail!(
-            "the database holds {} messages of the tenant, expected {}",
-            report.rows_counted,
-            report.rows_expected
-        );
+    for r in &reports {
+        if r.errors > 0 {
+            bail!(
+                "{}: {} requests failed; first failure: {}",
+                r.backend,
+                r.errors,
+                r.first_error.as_deref().unwrap_or("?")
+            );
+        }
+        if r.rows_counted != r.rows_expected {
+            bail!(
+                "{}: the database holds {} messages of the tenant, expected {}",
+                r.backend,
+                r.rows_counted,
+                r.rows_expected
+            );
+        }
     }
     Ok(())
 }
@@ -132,19 +155,26 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
         .build()?;
     let ctx = Arc::new(Ctx {
         client,
-        base,
+        create_url: reqwest::Url::parse(&format!("{base}/v1/conversations"))?,
+        create_body: serde_json::to_vec(&serde_json::json!({ "channel": "api" }))?,
+        post_body: serde_json::to_vec(&serde_json::json!({ "content": MESSAGE }))?,
         auth: format!("Bearer {key}"),
         messages_per_conversation: args.messages_per_conversation,
     });
     let limit = Duration::from_secs(args.duration_secs);
     let warmup = phase(&ctx, args.concurrency, args.warmup_conversations, limit).await;
-    let cpu_before = process_cpu_secs();
+    let (cpu_before, machine_before) = (report::process_cpu_secs(), report::machine_cpu_ticks());
     let measured = phase(&ctx, args.concurrency, args.conversations, limit).await;
-    let cpu_secs = process_cpu_secs().zip(cpu_before).map(|(a, b)| a - b);
+    let cpu_secs = report::process_cpu_secs()
+        .zip(cpu_before)
+        .map(|(a, b)| a - b);
+    let machine_busy = report::machine_cpu_ticks()
+        .zip(machine_before)
+        .map(|((busy, all), (busy0, all0))| (busy - busy0) / (all - all0).max(1.0));
 
     let _ = stop.send(());
     server.await??;
-    let rows_counted = count_messages(&db.url, org.id).await?;
+    let rows_counted = scratch::count_messages(&db.url, org.id).await?;
     store.close().await;
 
     let secs = measured.elapsed.as_secs_f64();
@@ -165,6 +195,7 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
         create,
         post,
         cpu_utilisation: cpu_secs.map(|c| c / secs / cores as f64),
+        machine_cpu_busy: machine_busy,
         errors: warmup.errors + measured.errors,
         first_error: warmup.first_error.or(measured.first_error),
         rows_expected: 2 * (warmup.post.len() + measured.post.len()),
@@ -172,10 +203,13 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
     })
 }
 
-/// What every worker shares.
+/// What every worker shares (URLs and bodies are made once: the load
+/// generator shares the cores with the server and should spend little).
 struct Ctx {
     client: reqwest::Client,
-    base: String,
+    create_url: reqwest::Url,
+    create_body: Vec<u8>,
+    post_body: Vec<u8>,
     auth: String,
     messages_per_conversation: u64,
 }
@@ -217,7 +251,7 @@ impl Phase {
 }
 
 /// 1 µs to 60 s with three significant digits.
-fn histogram() -> Histogram<u64> {
+pub(crate) fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3)
         .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()))
 }
@@ -252,34 +286,43 @@ async fn phase(ctx: &Arc<Ctx>, workers: usize, conversations: u64, limit: Durati
 
 /// One conversation: create it, then post to it.
 async fn conversation(ctx: &Ctx, deadline: Instant, out: &mut Phase) {
-    let url = format!("{}/v1/conversations", ctx.base);
-    let body = serde_json::json!({ "channel": "api" });
     let t = Instant::now();
-    let id = match send(ctx, &url, &body).await {
-        Ok(v) => {
+    let id = match send::<Created>(ctx, ctx.create_url.clone(), &ctx.create_body).await {
+        Ok(c) => {
             record(&mut out.create, t);
-            match v.get("id").and_then(|id| id.as_str()) {
-                Some(id) => id.to_owned(),
-                None => return out.fail("create: the response has no id".into()),
-            }
+            c.id
         }
         Err(e) => return out.fail(format!("create: {e}")),
     };
-    let url = format!("{url}/{id}/messages");
-    let body = serde_json::json!({ "content": MESSAGE });
+    let url = match reqwest::Url::parse(&format!("{}/{id}/messages", ctx.create_url)) {
+        Ok(u) => u,
+        Err(e) => return out.fail(format!("create: bad id {id}: {e}")),
+    };
     for _ in 0..ctx.messages_per_conversation {
         if Instant::now() >= deadline {
             return;
         }
         let t = Instant::now();
-        match send(ctx, &url, &body).await {
-            Ok(v) if v.get("response_message_id").is_some_and(|r| r.is_string()) => {
-                record(&mut out.post, t)
-            }
+        match send::<Posted>(ctx, url.clone(), &ctx.post_body).await {
+            Ok(Posted {
+                response_message_id: Some(_),
+            }) => record(&mut out.post, t),
             Ok(_) => out.fail("post: the reply was not stored".into()),
             Err(e) => out.fail(format!("post: {e}")),
         }
     }
+}
+
+/// The part of a created conversation the benchmark reads.
+#[derive(serde::Deserialize)]
+struct Created {
+    id: String,
+}
+
+/// The part of a post's answer the benchmark reads.
+#[derive(serde::Deserialize)]
+struct Posted {
+    response_message_id: Option<String>,
 }
 
 fn record(h: &mut Histogram<u64>, since: Instant) {
@@ -287,13 +330,18 @@ fn record(h: &mut Histogram<u64>, since: Instant) {
     h.saturating_record(us.max(1));
 }
 
-/// POSTs `body` and returns the JSON answer of a 2xx response.
-async fn send(ctx: &Ctx, url: &str, body: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+/// POSTs a JSON `body` and decodes the answer of a 2xx response.
+async fn send<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    url: reqwest::Url,
+    body: &[u8],
+) -> anyhow::Result<T> {
     let resp = ctx
         .client
         .post(url)
         .header(reqwest::header::AUTHORIZATION, &ctx.auth)
-        .json(body)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_vec())
         .send()
         .await?;
     let status = resp.status();
@@ -302,283 +350,4 @@ async fn send(ctx: &Ctx, url: &str, body: &serde_json::Value) -> anyhow::Result<
         bail!("HTTP {status}: {}", String::from_utf8_lossy(&bytes));
     }
     Ok(serde_json::from_slice(&bytes)?)
-}
-
-/// The benchmark's result.
-#[derive(Debug, Serialize)]
-struct Report {
-    backend: &'static str,
-    machine: Machine,
-    concurrency: usize,
-    conversations: u64,
-    messages_per_conversation: u64,
-    warmup_conversations: u64,
-    elapsed_secs: f64,
-    /// POST /v1/conversations/{id}/messages requests per second (one customer message each).
-    posts_per_sec: f64,
-    /// Message rows stored per second: the customer's message and the reply.
-    messages_stored_per_sec: f64,
-    /// Both operations together.
-    requests_per_sec: f64,
-    create: OpStats,
-    post: OpStats,
-    /// CPU time of this process (server and load generator) over wall time × cores.
-    cpu_utilisation: Option<f64>,
-    errors: u64,
-    first_error: Option<String>,
-    rows_expected: u64,
-    rows_counted: u64,
-}
-
-/// Count, rate and latency percentiles of one operation (milliseconds).
-#[derive(Debug, Serialize)]
-struct OpStats {
-    count: u64,
-    per_sec: f64,
-    mean_ms: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    p999_ms: f64,
-    max_ms: f64,
-}
-
-impl OpStats {
-    fn new(h: &Histogram<u64>, secs: f64) -> Self {
-        let ms = |us: u64| us as f64 / 1000.0;
-        Self {
-            count: h.len(),
-            per_sec: if secs > 0.0 {
-                h.len() as f64 / secs
-            } else {
-                0.0
-            },
-            mean_ms: h.mean() / 1000.0,
-            p50_ms: ms(h.value_at_quantile(0.50)),
-            p90_ms: ms(h.value_at_quantile(0.90)),
-            p99_ms: ms(h.value_at_quantile(0.99)),
-            p999_ms: ms(h.value_at_quantile(0.999)),
-            max_ms: ms(h.max()),
-        }
-    }
-}
-
-/// The machine the figures come from.
-#[derive(Debug, Serialize)]
-struct Machine {
-    cores: usize,
-    cpu: String,
-    memory_gib: f64,
-}
-
-impl Machine {
-    fn read(cores: usize) -> Self {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu = cpuinfo
-            .lines()
-            .find_map(|l| l.strip_prefix("model name")?.split_once(':'))
-            .map_or_else(|| "unknown".to_owned(), |(_, m)| m.trim().to_owned());
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let kib = meminfo
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .unwrap_or(0.0);
-        Self {
-            cores,
-            cpu,
-            memory_gib: (kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
-        }
-    }
-}
-
-/// User + system CPU seconds of this process (Linux; `None` elsewhere).
-fn process_cpu_secs() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let rest = stat.rsplit_once(')')?.1;
-    let mut fields = rest.split_whitespace().skip(11);
-    let utime: f64 = fields.next()?.parse().ok()?;
-    let stime: f64 = fields.next()?.parse().ok()?;
-    // USER_HZ is 100 on every Linux platform we run on.
-    Some((utime + stime) / 100.0)
-}
-
-fn print_table(r: &Report) {
-    let m = &r.machine;
-    println!(
-        "Concierge API benchmark: {} (fresh database), placeholder engine",
-        r.backend
-    );
-    println!(
-        "machine: {} cores, {}, {} GiB; load generator and server share the cores",
-        m.cores, m.cpu, m.memory_gib
-    );
-    println!(
-        "workload: {} workers, {} conversations x {} messages in {:.2} s (after {} warm-up conversations)",
-        r.concurrency, r.conversations, r.messages_per_conversation, r.elapsed_secs, r.warmup_conversations
-    );
-    println!();
-    println!(
-        "{:<22} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        "operation", "count", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9", "max ms"
-    );
-    for (name, s) in [
-        ("create conversation", &r.create),
-        ("post message", &r.post),
-    ] {
-        println!(
-            "{:<22} {:>8} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
-            name, s.count, s.per_sec, s.p50_ms, s.p90_ms, s.p99_ms, s.p999_ms, s.max_ms
-        );
-    }
-    println!();
-    println!(
-        "posts/s: {:.0}   messages stored/s: {:.0} (customer message + reply)   all requests/s: {:.0}",
-        r.posts_per_sec, r.messages_stored_per_sec, r.requests_per_sec
-    );
-    if let Some(u) = r.cpu_utilisation {
-        println!("process CPU: {:.0}% of {} cores", u * 100.0, m.cores);
-    }
-    println!(
-        "stored message rows: {} counted, {} expected; failed requests: {}",
-        r.rows_counted, r.rows_expected, r.errors
-    );
-}
-
-/// Counts the tenant's message rows straight from the database.
-async fn count_messages(url: &str, org: OrgId) -> anyhow::Result<u64> {
-    use sqlx::Connection;
-    const SQL: &str = "SELECT count(*) FROM messages WHERE org_id = $1";
-    let n: i64 = if url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(url).await?;
-        let n = sqlx::query_scalar(SQL)
-            .bind(org.0)
-            .fetch_one(&mut c)
-            .await?;
-        c.close().await?;
-        n
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(url).await?;
-        let n = sqlx::query_scalar(SQL)
-            .bind(org.0)
-            .fetch_one(&mut c)
-            .await?;
-        c.close().await?;
-        n
-    };
-    Ok(u64::try_from(n).unwrap_or(0))
-}
-
-/// A database that exists for one run.
-struct ScratchDb {
-    url: String,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    Dir(PathBuf),
-    Pg { admin_url: String, name: String },
-}
-
-impl ScratchDb {
-    async fn create(postgres: Option<&str>, dir: Option<&std::path::Path>) -> anyhow::Result<Self> {
-        let tag = uuid::Uuid::new_v4().simple().to_string();
-        match postgres {
-            Some(admin_url) => {
-                use sqlx::{Connection, Executor};
-                if !(admin_url.starts_with("postgres://") || admin_url.starts_with("postgresql://"))
-                {
-                    bail!("--database takes a postgres:// URL (SQLite is the default)");
-                }
-                let name = format!("concierge_bench_{tag}");
-                let mut admin = sqlx::PgConnection::connect(admin_url)
-                    .await
-                    .context("cannot connect to the PostgreSQL server given by --database")?;
-                admin
-                    .execute(format!("CREATE DATABASE {name}").as_str())
-                    .await?;
-                admin.close().await?;
-                Ok(Self {
-                    url: replace_db_name(admin_url, &name),
-                    cleanup: Cleanup::Pg {
-                        admin_url: admin_url.to_owned(),
-                        name,
-                    },
-                })
-            }
-            None => {
-                let parent = dir.map_or_else(std::env::temp_dir, PathBuf::from);
-                let dir = parent.join(format!("concierge-bench-{tag}"));
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-                Ok(Self {
-                    url: format!("sqlite://{}", dir.join("bench.db").display()),
-                    cleanup: Cleanup::Dir(dir),
-                })
-            }
-        }
-    }
-
-    async fn destroy(self) {
-        match self.cleanup {
-            Cleanup::Dir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::Pg { admin_url, name } => {
-                use sqlx::{Connection, Executor};
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    if let Err(e) = admin.execute(sql.as_str()).await {
-                        eprintln!("warning: could not drop the benchmark database {name}: {e}");
-                    }
-                    let _ = admin.close().await;
-                }
-            }
-        }
-    }
-}
-
-/// `postgres://u@h:p/db?x` with the database name replaced.
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[after_scheme..].find('/') {
-        Some(i) => &base[..after_scheme + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_names_are_replaced() {
-        assert_eq!(
-            replace_db_name("postgres://p@h:5432/postgres?sslmode=disable", "x"),
-            "postgres://p@h:5432/x?sslmode=disable"
-        );
-        assert_eq!(replace_db_name("postgres://p@h", "x"), "postgres://p@h/x");
-    }
-
-    #[test]
-    fn percentiles_are_reported_in_milliseconds() {
-        let mut h = histogram();
-        for us in 1..=1000 {
-            h.record(us * 10).unwrap();
-        }
-        let s = OpStats::new(&h, 2.0);
-        assert_eq!(s.count, 1000);
-        assert_eq!(s.per_sec, 500.0);
-        assert!((s.p50_ms - 5.0).abs() < 0.01, "{}", s.p50_ms);
-        assert!((s.p99_ms - 9.9).abs() < 0.01, "{}", s.p99_ms);
-    }
 }
