@@ -86,11 +86,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = write(
             dir.path(),
-            "[server]\nlisten = \"127.0.0.1:9000\"\nrequest_timeout_secs = 7\n",
+            "[server]\nlisten = \"127.0.0.1:9000\"\nrequest_timeout_secs = 17\n",
         );
         let c = load(Some(&p), None, None).unwrap();
         assert_eq!(c.server.listen.port(), 9000);
-        assert_eq!(c.server.request_timeout_secs, 7);
+        assert_eq!(c.server.request_timeout_secs, 17);
         let c = load(
             Some(&p),
             Some(Path::new("/tmp/x")),
