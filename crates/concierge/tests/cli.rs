@@ -71,7 +71,7 @@ impl Server {
         self.banner.lines().find_map(|l| {
             l.trim()
                 .strip_prefix(label)
-                .map(|v| v.trim().split_whitespace().next().unwrap_or("").to_owned())
+                .map(|v| v.split_whitespace().next().unwrap_or("").to_owned())
         })
     }
 
