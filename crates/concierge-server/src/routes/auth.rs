@@ -134,40 +134,22 @@ pub async fn token(
     if user.status != UserStatus::Active || !user.role.is_staff() {
         return Err(denied());
     }
-    let (access_token, refresh_token) = start_session(
-        &state,
-        user.org_id,
-        user.id,
-        user.role,
-        TokenFamilyId::new(),
-    )
-    .await?;
-    Ok(Json(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in: state.tokens.access_ttl.as_secs(),
-        refresh_token,
-        refresh_expires_in: state.tokens.refresh_ttl.as_secs(),
-        user: UserInfo {
-            id: Some(user.id),
-            org_id: user.org_id,
-            role: user.role,
-            email: user.email,
-        },
-    }))
+    Ok(Json(
+        start_session(&state, user, TokenFamilyId::new()).await?,
+    ))
 }
 
-/// Issues an access token and a new refresh token of `family`.
+/// Issues an access token and a new refresh token of `family` for `user`.
 async fn start_session(
     state: &AppState,
-    org: OrgId,
-    user: UserId,
-    role: Role,
+    user: concierge_core::model::User,
     family: TokenFamilyId,
-) -> ApiResult<(String, String)> {
+) -> ApiResult<TokenResponse> {
+    let (org, role) = (user.org_id, user.role);
+    let user_id = user.id;
     let access = state
         .tokens
-        .issue(org, user, role, Some(family), state.tokens.access_ttl)?;
+        .issue(org, user_id, role, Some(family), state.tokens.access_ttl)?;
     let secret = format!("crt_{}", auth::random_secret(32));
     let expires_at = Utc::now()
         + chrono::Duration::from_std(state.tokens.refresh_ttl)
@@ -177,7 +159,7 @@ async fn start_session(
         .insert_refresh_token(&RefreshToken {
             id: uuid::Uuid::now_v7(),
             org_id: org,
-            user_id: user,
+            user_id,
             family_id: family,
             token_hash: auth::sha256(&secret),
             expires_at,
@@ -185,7 +167,19 @@ async fn start_session(
             revoked_at: None,
         })
         .await?;
-    Ok((access, secret))
+    Ok(TokenResponse {
+        access_token: access,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl.as_secs(),
+        refresh_token: secret,
+        refresh_expires_in: state.tokens.refresh_ttl.as_secs(),
+        user: UserInfo {
+            id: Some(user_id),
+            org_id: org,
+            role,
+            email: user.email,
+        },
+    })
 }
 
 /// A refresh token to exchange.
@@ -245,21 +239,7 @@ pub async fn refresh(
     if user.status != UserStatus::Active {
         return Err(invalid());
     }
-    let (access_token, refresh_token) =
-        start_session(&state, user.org_id, user.id, user.role, stored.family_id).await?;
-    Ok(Json(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in: state.tokens.access_ttl.as_secs(),
-        refresh_token,
-        refresh_expires_in: state.tokens.refresh_ttl.as_secs(),
-        user: UserInfo {
-            id: Some(user.id),
-            org_id: user.org_id,
-            role: user.role,
-            email: user.email,
-        },
-    }))
+    Ok(Json(start_session(&state, user, stored.family_id).await?))
 }
 
 /// Ends the session: every refresh token of this sign-in is revoked. Access
