@@ -15,7 +15,10 @@
 //! product of two vectors is their cosine similarity.
 //!
 //! Inference is CPU-bound and blocking: async callers run it on
-//! `spawn_blocking` or a dedicated pool.
+//! `spawn_blocking` or a dedicated pool. On the 2-core CI machine (AVX2
+//! matrix kernels; other builds running) a 30-word message (35 tokens) takes
+//! about 15 ms with both cores and 19 ms with one; batches amortise to about
+//! 9.5 ms per message (`dense_latency` in the integration tests measures it).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
