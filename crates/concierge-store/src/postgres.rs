@@ -116,3 +116,42 @@ impl PgBackend {
 impl crate::BackendDb for PgBackend {
     type Db = Postgres;
 }
+
+/// `url` (`postgres://user@host:port/db?options`) with the database name
+/// replaced by `name`; used to open scratch databases on the same server.
+pub fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database_name;
+
+    #[test]
+    fn database_names_are_replaced() {
+        assert_eq!(
+            with_database_name("postgres://p@h:5432/postgres", "x"),
+            "postgres://p@h:5432/x"
+        );
+        assert_eq!(
+            with_database_name("postgres://p@h/db?sslmode=disable", "x"),
+            "postgres://p@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database_name("postgres://p@h", "x"),
+            "postgres://p@h/x"
+        );
+    }
+}

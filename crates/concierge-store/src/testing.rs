@@ -68,7 +68,7 @@ impl TestDb {
             .execute(format!("CREATE DATABASE {name}").as_str())
             .await?;
         admin.close().await?;
-        let url = replace_db_name(admin_url, &name);
+        let url = crate::postgres::with_database_name(admin_url, &name);
         let store = Store::connect(&url, Some(8)).await?;
         store.migrate().await?;
         Ok(Self {
@@ -98,41 +98,5 @@ impl TestDb {
                 }
             }
         }
-    }
-}
-
-/// `postgres://u@h:p/db?x` with the database name replaced.
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let base = match base[after_scheme..].find('/') {
-        Some(i) => &base[..after_scheme + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_names_are_replaced() {
-        assert_eq!(
-            super::replace_db_name("postgres://p@h:5432/postgres", "x"),
-            "postgres://p@h:5432/x"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://p@h/db?sslmode=disable", "x"),
-            "postgres://p@h/x?sslmode=disable"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://p@h", "x"),
-            "postgres://p@h/x"
-        );
     }
 }

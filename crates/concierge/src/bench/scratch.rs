@@ -60,7 +60,7 @@ impl ScratchDb {
                     .await?;
                 admin.close().await?;
                 Ok(Self {
-                    url: replace_db_name(admin_url, &name),
+                    url: concierge_store::postgres::with_database_name(admin_url, &name),
                     cleanup: Cleanup::Pg {
                         admin_url: admin_url.to_owned(),
                         name,
@@ -96,37 +96,5 @@ impl ScratchDb {
                 }
             }
         }
-    }
-}
-
-/// `postgres://u@h:p/db?x` with the database name replaced.
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[after_scheme..].find('/') {
-        Some(i) => &base[..after_scheme + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_names_are_replaced() {
-        assert_eq!(
-            super::replace_db_name("postgres://p@h:5432/postgres?sslmode=disable", "x"),
-            "postgres://p@h:5432/x?sslmode=disable"
-        );
-        assert_eq!(
-            super::replace_db_name("postgres://p@h", "x"),
-            "postgres://p@h/x"
-        );
     }
 }
