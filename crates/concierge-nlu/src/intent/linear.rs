@@ -50,6 +50,7 @@ impl Csr {
 
 /// Solver settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SvmParams {
     /// Inverse regularisation strength.
     pub c: f64,

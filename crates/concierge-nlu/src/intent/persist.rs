@@ -72,12 +72,21 @@ impl IntentModel {
         Ok(IntentModel { data, encoder })
     }
 
-    /// Writes the model to `path`.
+    /// Writes the model to `path`, atomically: to a temporary file beside it,
+    /// then renamed over it, so a reader never sees half a model.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
         let path = path.as_ref();
-        std::fs::write(path, self.to_bytes()?).map_err(|source| ModelError::Io {
+        let io = |source| ModelError::Io {
             path: path.to_owned(),
             source,
+        };
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(format!(".tmp-{}", std::process::id()));
+        let temporary = std::path::PathBuf::from(temporary);
+        std::fs::write(&temporary, self.to_bytes()?).map_err(io)?;
+        std::fs::rename(&temporary, path).map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            io(e)
         })
     }
 

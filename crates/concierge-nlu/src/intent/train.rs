@@ -183,9 +183,9 @@ impl IntentModel {
                 })
                 .collect(),
             n_classes: n_in + usize::from(oos_class),
-            dense: encoder
-                .as_ref()
-                .map(|e| texts.chunks(64).flat_map(|chunk| e.encode(chunk)).collect()),
+            // One call: the encoder sorts all texts by length before
+            // batching, so batches pad little.
+            dense: encoder.as_ref().map(|e| e.encode(&texts)),
             texts,
         };
         let threads = threads(options.threads);

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use concierge_nlu::data::{self, parse_intents_yaml, DataError, Dataset, Risk};
 use concierge_nlu::eval::{evaluate_holdout, EvalOptions};
-use concierge_nlu::intent::default_data::default_dataset;
+use concierge_nlu::intent::default_data::{default_cache_path, default_dataset};
 use concierge_nlu::intent::{Encoder, IntentModel, ModelError, TrainOptions};
 
 const SMALL: &str = r#"
@@ -251,6 +251,51 @@ fn the_default_intents_hold_out_well() {
     assert!(report.accuracy >= 0.60, "{report:?}");
     assert!(report.in_scope_accuracy.unwrap() >= 0.58, "{report:?}");
     assert!(report.oos_recall.unwrap() >= 0.65, "{report:?}");
+}
+
+#[test]
+fn the_default_model_with_an_encoder_is_trained_once_and_cached() {
+    let dir = std::env::temp_dir().join(format!("nlu-default-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let encoder: Arc<dyn Encoder> = Arc::new(BagOfWords);
+
+    // Without an encoder: the sparse model, nothing written.
+    let sparse = IntentModel::load_or_train_default(&dir, None).unwrap();
+    assert!(!sparse
+        .encoders()
+        .iter()
+        .any(|e| e == "test-bag-of-words-16"));
+    assert!(!dir.exists());
+
+    let path = default_cache_path(&dir, encoder.as_ref());
+    let trained = IntentModel::load_or_train_default(&dir, Some(encoder.clone())).unwrap();
+    assert!(trained
+        .encoders()
+        .iter()
+        .any(|e| e == "test-bag-of-words-16"));
+    assert!(std::fs::metadata(&path).unwrap().len() > 0);
+    // Only the model itself: no temporary file left beside it.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+
+    // The second call loads the same model from the cache: the recorded
+    // training time, which a retraining would not reproduce, is the same.
+    let loaded = IntentModel::load_or_train_default(&dir, Some(encoder.clone())).unwrap();
+    assert_eq!(loaded.info(), trained.info());
+    for text in ["I forgot my password", "where is my invoice", "hello"] {
+        assert_eq!(loaded.classify(text), trained.classify(text));
+    }
+
+    // A damaged cache is retrained over, not trusted.
+    std::fs::write(&path, b"garbage").unwrap();
+    let retrained = IntentModel::load_or_train_default(&dir, Some(encoder.clone())).unwrap();
+    assert_ne!(retrained.info().seconds, trained.info().seconds);
+    assert_eq!(
+        retrained.classify("I forgot my password"),
+        trained.classify("I forgot my password")
+    );
+    let reloaded = IntentModel::load_with_encoder(&path, Some(encoder)).unwrap();
+    assert_eq!(reloaded.info(), retrained.info());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

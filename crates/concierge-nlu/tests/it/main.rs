@@ -4,6 +4,7 @@
 mod analyzer;
 mod datasets;
 mod dense;
+mod dense_eval;
 mod intent;
 mod robustness;
 mod sentiment_reference;
