@@ -29,8 +29,10 @@
 //! utterance is out of scope, plus the intents' metadata. CLINC150 files hold
 //! several splits: [`load`] takes `train` (the default), `val` or `test`,
 //! each with its `oos_*` counterpart. Single-file data sets are split for
-//! held-out evaluation with [`Dataset::stratified_split`]. Errors name the
-//! file and, where the parser knows them, the line and field.
+//! held-out evaluation with [`Dataset::stratified_split`], and any data set
+//! can be written back as Banking77 CSV ([`to_banking77_csv`]; out-of-scope
+//! examples under the category `out_of_scope`), the format other tools read.
+//! Errors name the file and, where the parser knows them, the line and field.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -351,7 +353,9 @@ fn valid_intent_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
 }
 
-/// Parses Banking77's CSV (`text,category`).
+/// Parses Banking77's CSV (`text,category`). The category [`OUT_OF_SCOPE`]
+/// marks an out-of-scope example (Banking77 itself has none; files written by
+/// [`to_banking77_csv`] may).
 pub fn parse_banking77_csv(text: &str, origin: &Path, name: &str) -> Result<Dataset, DataError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -380,7 +384,9 @@ pub fn parse_banking77_csv(text: &str, origin: &Path, name: &str) -> Result<Data
         if label.is_empty() {
             return Err(invalid(origin, line, Some("category"), "empty category"));
         }
-        data.push(utterance, Some(label), &mut known);
+        // What `to_banking77_csv` writes for out-of-scope examples.
+        let intent = (label != OUT_OF_SCOPE).then_some(label);
+        data.push(utterance, intent, &mut known);
     }
     if data.examples.is_empty() {
         return Err(DataError::Empty {
@@ -388,6 +394,44 @@ pub fn parse_banking77_csv(text: &str, origin: &Path, name: &str) -> Result<Data
         });
     }
     Ok(data)
+}
+
+/// `data` as Banking77 CSV: a `text,category` header, then one row per
+/// example in order, quoted where RFC 4180 needs it, out-of-scope examples
+/// under the category [`OUT_OF_SCOPE`]. [`parse_banking77_csv`] reads back
+/// the same examples; the intents' metadata (description, escalation, risk)
+/// and intents without examples are not part of the format.
+pub fn to_banking77_csv(data: &Dataset) -> String {
+    let mut out = String::from("text,category\n");
+    for example in &data.examples {
+        push_csv_field(&mut out, &example.text);
+        out.push(',');
+        push_csv_field(&mut out, example.intent.as_deref().unwrap_or(OUT_OF_SCOPE));
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes `data` to `path` as [`to_banking77_csv`] does.
+pub fn save_banking77_csv(data: &Dataset, path: impl AsRef<Path>) -> Result<(), DataError> {
+    let path = path.as_ref();
+    std::fs::write(path, to_banking77_csv(data)).map_err(|source| DataError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// One RFC 4180 field: quoted (inner quotes doubled) when it holds a comma,
+/// a quote, a line break, or space at either end.
+fn push_csv_field(out: &mut String, field: &str) {
+    let quote = field.contains([',', '"', '\n', '\r']) || field.trim() != field;
+    if quote {
+        out.push('"');
+        out.push_str(&field.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(field);
+    }
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> DataError {
@@ -406,7 +450,13 @@ pub fn parse_clinc150(
     let serde_json::Value::Object(mut map) = value else {
         return Err(invalid(origin, None, None, "expected a JSON object"));
     };
-    let Some(in_scope) = map.remove(split) else {
+    // `oos_*` lists are the out-of-scope halves of the splits, not splits.
+    let in_scope = if split.starts_with("oos_") {
+        None
+    } else {
+        map.remove(split)
+    };
+    let Some(in_scope) = in_scope else {
         let available: Vec<&str> = map
             .keys()
             .map(String::as_str)
@@ -569,4 +619,92 @@ fn groups(examples: &[Example]) -> BTreeMap<Option<&str>, Vec<usize>> {
         groups.entry(e.intent.as_deref()).or_default().push(i);
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn example(text: &str, intent: Option<&str>) -> Example {
+        Example {
+            text: text.to_owned(),
+            intent: intent.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn banking77_csv_reads_out_of_scope_as_no_intent() {
+        let text = "text,category\nwhat's the weather,out_of_scope\nmy card is lost,lost_card\n";
+        let data = parse_banking77_csv(text, Path::new("x.csv"), "x").unwrap();
+        assert_eq!(
+            data.examples,
+            [
+                example("what's the weather", None),
+                example("my card is lost", Some("lost_card")),
+            ]
+        );
+        let names: Vec<&str> = data.intents.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["lost_card"]);
+        assert_eq!(data.out_of_scope_len(), 1);
+    }
+
+    #[test]
+    fn banking77_csv_quotes_what_needs_quoting() {
+        let data = Dataset {
+            examples: vec![
+                example("plain", Some("a")),
+                example("a, b", Some("a")),
+                example("say \"hi\"", None),
+                example("two\nlines", Some("b")),
+            ],
+            ..Dataset::default()
+        };
+        assert_eq!(
+            to_banking77_csv(&data),
+            "text,category\nplain,a\n\"a, b\",a\n\"say \"\"hi\"\"\",out_of_scope\n\"two\nlines\",b\n"
+        );
+    }
+
+    #[test]
+    fn clinc150_out_of_scope_lists_are_not_splits() {
+        let value = serde_json::json!({
+            "train": [["hi", "greet"]],
+            "oos_train": [["weather?", "oos"]],
+        });
+        let err = parse_clinc150(value.clone(), Path::new("c.json"), "c", "oos_train").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"c.json: no split "oos_train" (the file has train)"#
+        );
+        let data = parse_clinc150(value, Path::new("c.json"), "c", "train").unwrap();
+        assert_eq!(
+            data.examples,
+            [example("hi", Some("greet")), example("weather?", None)]
+        );
+    }
+
+    proptest! {
+        /// Whatever the text, writing a data set as CSV and parsing it gives
+        /// back the same examples, out-of-scope ones included.
+        #[test]
+        fn banking77_csv_round_trip(
+            rows in prop::collection::vec(
+                ("[a-zA-Z0-9 ,;\"'\n\r\t\u{e9}\u{4e2d}]{1,40}", prop::option::of("[a-z_]{1,12}")),
+                1..20,
+            )
+        ) {
+            let examples: Vec<Example> = rows
+                .iter()
+                .filter(|(text, intent)| {
+                    !text.trim().is_empty() && intent.as_deref() != Some(OUT_OF_SCOPE)
+                })
+                .map(|(text, intent)| example(text.trim(), intent.as_deref()))
+                .collect();
+            prop_assume!(!examples.is_empty());
+            let data = Dataset { examples, ..Dataset::default() };
+            let parsed = parse_banking77_csv(&to_banking77_csv(&data), Path::new("p.csv"), "p").unwrap();
+            prop_assert_eq!(parsed.examples, data.examples);
+        }
+    }
 }
