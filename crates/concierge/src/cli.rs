@@ -55,6 +55,9 @@ pub enum Command {
     /// Benchmarks that print figures for docs/PERFORMANCE.md.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Understanding: train and evaluate the intent classifier, analyse a message.
+    #[command(subcommand)]
+    Nlu(NluCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,4 +122,18 @@ pub enum ApikeyCommand {
 pub enum BenchCommand {
     /// Throughput and latency of create-conversation + post-message through HTTP.
     Api(crate::bench::ApiBenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NluCommand {
+    /// Accuracy, macro-F1, out-of-scope detection and latency of the intent
+    /// classifier: train on --train and evaluate on --test, hold out part of
+    /// --data, or evaluate a saved --model on --test.
+    Eval(crate::nlu::EvalArgs),
+    /// Train an intent model and save it to a file.
+    Train(crate::nlu::TrainArgs),
+    /// Language, intent, entities, sentiment, emotions and toxicity of one message.
+    Analyze(crate::nlu::AnalyzeArgs),
+    /// Write a stratified held-out split of a data set as two Banking77 CSV files.
+    Split(crate::nlu::SplitArgs),
 }

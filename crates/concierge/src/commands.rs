@@ -93,6 +93,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(BenchCommand::Api(args)) => crate::bench::api(args).await,
+        // Training and inference are CPU-bound: off the async runtime.
+        Command::Nlu(command) => tokio::task::spawn_blocking(move || crate::nlu::run(command))
+            .await
+            .context("the nlu command stopped unexpectedly")?,
     }
 }
 

@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod commands;
+mod nlu;
 mod settings;
 
 use clap::Parser;
