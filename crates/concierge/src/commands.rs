@@ -94,9 +94,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Api(args)) => crate::bench::api(args).await,
         // Training and inference are CPU-bound: off the async runtime.
-        Command::Nlu(command) => tokio::task::spawn_blocking(move || crate::nlu::run(command))
-            .await
-            .context("the nlu command stopped unexpectedly")?,
+        Command::Nlu(command) => {
+            // The configured data directory (flag, environment or file);
+            // a configuration that does not load does not stop offline work.
+            let data_dir = load(None).map_or_else(
+                |_| g.data_dir.clone().unwrap_or_else(|| "data".into()),
+                |config| config.data_dir,
+            );
+            tokio::task::spawn_blocking(move || crate::nlu::run(command, &data_dir))
+                .await
+                .context("the nlu command stopped unexpectedly")?
+        }
     }
 }
 

@@ -169,11 +169,13 @@ pub struct SplitArgs {
 }
 
 /// Runs one `concierge nlu` command (blocking).
-pub fn run(command: NluCommand) -> anyhow::Result<()> {
+/// `data_dir` (`--data-dir`, default `./data`) keeps the built-in model
+/// trained with the dense encoder, under `nlu/`, so it is trained once.
+pub fn run(command: NluCommand, data_dir: &Path) -> anyhow::Result<()> {
     match command {
         NluCommand::Eval(args) => eval(args),
         NluCommand::Train(args) => train(args),
-        NluCommand::Analyze(args) => analyze(args),
+        NluCommand::Analyze(args) => analyze(args, data_dir),
         NluCommand::Split(args) => split(args),
     }
 }
@@ -302,11 +304,19 @@ fn train_text(s: &TrainSummary<'_>) -> Result<String, fmt::Error> {
     Ok(out)
 }
 
-fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
-    let analyzer = match &args.model {
-        Some(path) => Analyzer::new(load_model(path, &args.encoder)?, EntityConfig::default()),
-        None => Analyzer::try_default().context("the built-in intent model")?,
+fn analyze(args: AnalyzeArgs, data_dir: &Path) -> anyhow::Result<()> {
+    let model = match &args.model {
+        Some(path) => load_model(path, &args.encoder)?,
+        // The built-in model: with the dense encoder when there is one
+        // (trained on first use, then loaded from the data directory).
+        None => {
+            let encoder = dense_encoder(args.encoder.encoder, &args.encoder)?;
+            let cache = data_dir.join("nlu");
+            IntentModel::load_or_train_default(&cache, encoder)
+                .with_context(|| format!("the built-in intent model (cache {})", cache.display()))?
+        }
     };
+    let analyzer = Analyzer::new(model, EntityConfig::default());
     let mut context = Context::now();
     if let Some(hint) = &args.language_hint {
         context = context.with_language_hint(hint.clone());

@@ -30,7 +30,13 @@ pub struct TrainOptions {
     pub oos_class: bool,
     pub min_oos_examples: usize,
     /// Weight of out-of-scope recall against in-scope accuracy when
-    /// choosing the threshold.
+    /// choosing the threshold: the threshold maximises
+    /// `in_scope_accuracy + oos_weight × oos_recall` on held-out folds, which
+    /// is overall accuracy when a share `w / (1 + w)` of the traffic is out
+    /// of scope. The default, 0.25, assumes 20 % (CLINC150's test mix is
+    /// 18 %); it was chosen on a validation split of CLINC150's training
+    /// data, where 1.0 rejected far more in-scope messages than it caught
+    /// out-of-scope ones.
     pub oos_weight: f64,
     /// Scale of a dense encoder's embedding among the features.
     pub dense_weight: f32,
@@ -48,7 +54,7 @@ impl Default for TrainOptions {
             calibration_folds: 3,
             oos_class: true,
             min_oos_examples: 20,
-            oos_weight: 1.0,
+            oos_weight: 0.25,
             dense_weight: 1.0,
             seed: 42,
             threads: 0,

@@ -185,6 +185,18 @@ fn dense_eval_clinc150() {
     for report in run("clinc150", &train, &test) {
         assert!(report.encoders.iter().any(|e| e == "all-minilm-l6-v2"));
     }
+    if std::env::var("NLU_CURVE").is_ok() {
+        let encoder = CachedEncoder::load().unwrap();
+        for (_, options) in grid() {
+            let model = concierge_nlu::intent::IntentModel::train_with_encoder(
+                &train,
+                &options,
+                Some(encoder.clone()),
+            )
+            .unwrap();
+            crate::tuning::threshold_curve(&model, &test);
+        }
+    }
 }
 
 /// Experiment: random Fourier features of the embedding (an RBF kernel's
