@@ -64,9 +64,10 @@ fn clinc150_train_to_val_in_scope_accuracy_and_oos_recall() {
     // data; this shows the trade-off it chose from.
     crate::tuning::threshold_curve(&model, &val);
     assert_eq!(report.n, 3100);
-    // Measured (sparse-only): in-scope accuracy 0.871, out-of-scope recall
-    // 0.94 at the calibrated threshold (0.929 in scope at threshold 0).
-    assert!(report.in_scope_accuracy.unwrap() >= 0.85, "{report:?}");
+    // Measured (sparse-only, out-of-scope weight 0.25): in-scope accuracy
+    // 0.883, out-of-scope recall 0.93 at the calibrated threshold (0.929 in
+    // scope at threshold 0).
+    assert!(report.in_scope_accuracy.unwrap() >= 0.86, "{report:?}");
     assert!(report.oos_recall.unwrap() >= 0.88, "{report:?}");
     assert!(report.accuracy >= 0.85, "{report:?}");
 }

@@ -245,12 +245,13 @@ fn the_default_intents_hold_out_well() {
     let data = default_dataset().unwrap();
     let report = evaluate_holdout(&data, 0.2, 2024, &EvalOptions::default()).unwrap();
     println!("{}", serde_json::to_string(&report).unwrap());
-    // Measured (sparse-only, seed 2024): accuracy 0.639, in-scope accuracy
-    // 0.622, out-of-scope recall 0.811 — 64 confusable intents with ~27
-    // examples each; the dense encoder is what lifts this.
-    assert!(report.accuracy >= 0.60, "{report:?}");
-    assert!(report.in_scope_accuracy.unwrap() >= 0.58, "{report:?}");
-    assert!(report.oos_recall.unwrap() >= 0.65, "{report:?}");
+    // Measured (sparse-only, seed 2024, out-of-scope weight 0.25): accuracy
+    // 0.682, in-scope accuracy 0.685, out-of-scope recall 0.649 — 64
+    // confusable intents with ~27 examples each; the dense encoder is what
+    // lifts this (0.77 accuracy, `dense_eval_default_intents`).
+    assert!(report.accuracy >= 0.64, "{report:?}");
+    assert!(report.in_scope_accuracy.unwrap() >= 0.64, "{report:?}");
+    assert!(report.oos_recall.unwrap() >= 0.55, "{report:?}");
 }
 
 #[test]
