@@ -173,6 +173,10 @@ fn dense_eval_banking77() {
     };
     for report in run("banking77", &train, &test) {
         assert!(report.encoders.iter().any(|e| e == "all-minilm-l6-v2"));
+        // Measured (held-out 20 %, default options): accuracy 0.9164.
+        if std::env::var("NLU_GRID").is_err() && std::env::var("NLU_SPLIT").is_err() {
+            assert!(report.accuracy >= 0.905, "{report:?}");
+        }
     }
 }
 
@@ -184,6 +188,12 @@ fn dense_eval_clinc150() {
     };
     for report in run("clinc150", &train, &test) {
         assert!(report.encoders.iter().any(|e| e == "all-minilm-l6-v2"));
+        // Measured (train → val, default options): in-scope accuracy 0.925,
+        // out-of-scope recall 0.91.
+        if std::env::var("NLU_GRID").is_err() && std::env::var("NLU_SPLIT").is_err() {
+            assert!(report.in_scope_accuracy.unwrap() >= 0.91, "{report:?}");
+            assert!(report.oos_recall.unwrap() >= 0.85, "{report:?}");
+        }
     }
     if std::env::var("NLU_CURVE").is_ok() {
         let encoder = CachedEncoder::load().unwrap();
@@ -308,5 +318,10 @@ fn dense_eval_default_intents() {
     let (train, test) = data.stratified_split(HOLDOUT, EVAL_SEED);
     for report in run("default", &train, &test) {
         assert!(report.encoders.iter().any(|e| e == "all-minilm-l6-v2"));
+        // Measured (seed 2024, default options): accuracy 0.77 against 0.68
+        // sparse-only.
+        if std::env::var("NLU_GRID").is_err() {
+            assert!(report.accuracy >= 0.72, "{report:?}");
+        }
     }
 }
