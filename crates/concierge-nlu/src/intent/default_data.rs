@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::features::hash;
 use super::{Encoder, IntentModel, ModelError, TrainOptions, FORMAT_VERSION};
 use crate::data::{parse_intents_yaml, Dataset};
 
@@ -79,17 +80,15 @@ impl IntentModel {
 /// the trained model depends on.
 pub fn default_cache_path(cache_dir: &Path, encoder: &dyn Encoder) -> PathBuf {
     let options = serde_json::to_string(&TrainOptions::default()).unwrap_or_default();
-    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
-    for part in [
+    // Each part seeds the next, so the parts' boundaries count.
+    let key = [
         DEFAULT_INTENTS_YAML.as_bytes(),
         &FORMAT_VERSION.to_le_bytes(),
         encoder.name().as_bytes(),
         &encoder.dim().to_le_bytes(),
         options.as_bytes(),
-    ] {
-        for &b in part.iter().chain(&[0xff]) {
-            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    cache_dir.join(format!("default-intents-{hash:016x}.model"))
+    ]
+    .iter()
+    .fold(0, |seed, part| hash(seed, part));
+    cache_dir.join(format!("default-intents-{key:016x}.model"))
 }

@@ -141,7 +141,7 @@ impl Hasher for KeyHasher {
     }
 }
 
-fn hash(seed: u64, bytes: &[u8]) -> u64 {
+pub(crate) fn hash(seed: u64, bytes: &[u8]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325 ^ seed;
     for &b in bytes {
         h ^= u64::from(b);

@@ -20,9 +20,10 @@ use std::sync::{Arc, Mutex};
 use concierge_nlu::data::Dataset;
 use concierge_nlu::dense::{DenseEncoder, DenseOptions};
 use concierge_nlu::eval::{evaluate, EvalOptions, EvalReport};
-use concierge_nlu::intent::{Encoder, TrainOptions};
+use concierge_nlu::intent::Encoder;
 
 use crate::datasets::{banking77, clinc150, EVAL_SEED, HOLDOUT};
+use crate::tuning::{grid, line};
 
 /// The real encoder behind a text → vector cache persisted between runs.
 struct CachedEncoder {
@@ -92,31 +93,6 @@ impl Encoder for CachedEncoder {
         let cache = self.cache.lock().unwrap();
         texts.iter().map(|t| cache[*t].clone()).collect()
     }
-}
-
-fn grid() -> Vec<(serde_json::Value, TrainOptions)> {
-    let grid = std::env::var("NLU_GRID").unwrap_or_else(|_| "[{}]".to_owned());
-    let grid: Vec<serde_json::Value> = serde_json::from_str(&grid).unwrap();
-    grid.into_iter()
-        .map(|entry| (entry.clone(), serde_json::from_value(entry).unwrap()))
-        .collect()
-}
-
-fn line(which: &str, entry: &serde_json::Value, report: &EvalReport) {
-    println!(
-        "{which} {entry} acc={:.4} f1={:.4} in={:?} oos_rec={:?} oos_prec={:?} train={:.1}s feats={} T={:.3} t={:.3} p50={:.0}us p99={:.0}us",
-        report.accuracy,
-        report.macro_f1,
-        report.in_scope_accuracy,
-        report.oos_recall,
-        report.oos_precision,
-        report.train_seconds,
-        report.features,
-        report.temperature,
-        report.threshold,
-        report.p50_us,
-        report.p99_us,
-    );
 }
 
 fn run(which: &str, train: &Dataset, test: &Dataset) -> Vec<EvalReport> {

@@ -12,7 +12,7 @@
 //! Each grid entry is a partial [`TrainOptions`] in JSON.
 
 use concierge_nlu::data::Dataset;
-use concierge_nlu::eval::{evaluate, evaluate_model, EvalOptions};
+use concierge_nlu::eval::{evaluate, evaluate_model, EvalOptions, EvalReport};
 use concierge_nlu::intent::{IntentModel, TrainOptions};
 
 use crate::datasets::{banking77, clinc150, EVAL_SEED, HOLDOUT};
@@ -48,10 +48,7 @@ fn tuning_grid_on_train_validation_split() {
             }
         }
     }
-    let grid = std::env::var("NLU_GRID").unwrap_or_else(|_| "[{}]".to_owned());
-    let grid: Vec<serde_json::Value> = serde_json::from_str(&grid).unwrap();
-    for entry in grid {
-        let options: TrainOptions = serde_json::from_value(entry.clone()).unwrap();
+    for (entry, options) in grid() {
         let report = evaluate(
             &fit,
             &validation,
@@ -61,22 +58,37 @@ fn tuning_grid_on_train_validation_split() {
             },
         )
         .unwrap();
-        println!(
-            "{which} {entry} acc={:.4} f1={:.4} in={:?} oos_rec={:?} oos_prec={:?} train={:.1}s feats={} T={:.3} t={:.3} p50={:.0}us p99={:.0}us bytes={}",
-            report.accuracy,
-            report.macro_f1,
-            report.in_scope_accuracy,
-            report.oos_recall,
-            report.oos_precision,
-            report.train_seconds,
-            report.features,
-            report.temperature,
-            report.threshold,
-            report.p50_us,
-            report.p99_us,
-            report.model_bytes,
-        );
+        line(&which, &entry, &report);
     }
+}
+
+/// `NLU_GRID`: a JSON list of partial [`TrainOptions`] (`[{}]`, the
+/// defaults, when unset), each with the JSON it came from.
+pub fn grid() -> Vec<(serde_json::Value, TrainOptions)> {
+    let grid = std::env::var("NLU_GRID").unwrap_or_else(|_| "[{}]".to_owned());
+    let grid: Vec<serde_json::Value> = serde_json::from_str(&grid).unwrap();
+    grid.into_iter()
+        .map(|entry| (entry.clone(), serde_json::from_value(entry).unwrap()))
+        .collect()
+}
+
+/// One line of a grid's results.
+pub fn line(which: &str, entry: &serde_json::Value, report: &EvalReport) {
+    println!(
+        "{which} {entry} acc={:.4} f1={:.4} in={:?} oos_rec={:?} oos_prec={:?} train={:.1}s feats={} T={:.3} t={:.3} p50={:.0}us p99={:.0}us bytes={}",
+        report.accuracy,
+        report.macro_f1,
+        report.in_scope_accuracy,
+        report.oos_recall,
+        report.oos_precision,
+        report.train_seconds,
+        report.features,
+        report.temperature,
+        report.threshold,
+        report.p50_us,
+        report.p99_us,
+        report.model_bytes,
+    );
 }
 
 /// In-scope accuracy and out-of-scope recall of `model` on `data` at a
