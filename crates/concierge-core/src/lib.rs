@@ -9,6 +9,8 @@ pub mod config;
 pub mod engine;
 /// Newtype identifiers (`ConversationId(Uuid)` and friends).
 pub mod id;
+/// Retrieved passages and their citations (shared by knowledge and answering).
+pub mod knowledge;
 /// Closed sets of values (channels, statuses, roles …) shared by the API and the store.
 pub mod kinds;
 /// Domain records: organizations, users, conversations, messages, …
