@@ -172,5 +172,13 @@ pub struct KnowledgeEntry {
     pub tags: Vec<String>,
     pub language: String,
     pub source_url: Option<String>,
+    /// The article's stable external key, unique among current articles of a tenant.
+    pub slug: String,
+    /// After this instant the article is no longer served.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The slug of the article this one translates.
+    pub translation_of: Option<String>,
+    /// Hash of the content fields; re-ingesting identical content adds no version.
+    pub content_hash: Option<String>,
     pub created_at: DateTime<Utc>,
 }

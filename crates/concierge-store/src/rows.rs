@@ -400,7 +400,8 @@ impl ActionRow {
 }
 
 pub(crate) const KNOWLEDGE_COLUMNS: &str =
-    "id, org_id, version, is_current, title, body, category, tags, language, source_url, created_at";
+    "id, org_id, version, is_current, title, body, category, tags, language, source_url, slug, expires_at, \
+     translation_of, content_hash, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct KnowledgeRow {
@@ -414,6 +415,10 @@ pub(crate) struct KnowledgeRow {
     tags: Json<Vec<String>>,
     language: String,
     source_url: Option<String>,
+    slug: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    translation_of: Option<String>,
+    content_hash: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -430,6 +435,10 @@ impl KnowledgeRow {
             tags: self.tags.0,
             language: self.language,
             source_url: self.source_url,
+            slug: self.slug.unwrap_or_else(|| self.id.simple().to_string()),
+            expires_at: self.expires_at,
+            translation_of: self.translation_of,
+            content_hash: self.content_hash,
             created_at: self.created_at,
         }
     }

@@ -165,6 +165,57 @@ pub struct NewKnowledgeVersion {
     pub tags: Vec<String>,
     pub language: String,
     pub source_url: Option<String>,
+    /// The stable external key; `None` uses the article id. A new article whose
+    /// slug names a current article becomes that article's next version.
+    pub slug: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub translation_of: Option<String>,
+    /// Hash of the content; an upsert with the current version's hash is a no-op.
+    pub content_hash: Option<String>,
+}
+
+/// What [`Store::upsert_knowledge`](crate::Store::upsert_knowledge) did with one article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    /// A new article (version 1).
+    Created,
+    /// A new version superseding the current one.
+    Updated,
+    /// Same content hash as the current version: nothing written.
+    Unchanged,
+}
+
+/// Citation and resolution counters of one article.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KnowledgeUsage {
+    pub knowledge_id: KnowledgeId,
+    pub cited: i64,
+    pub resolved: i64,
+    pub last_cited_at: Option<DateTime<Utc>>,
+}
+
+/// One language-model call to account for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLlmUsage {
+    pub conversation_id: Option<ConversationId>,
+    pub provider: String,
+    pub model: String,
+    pub task: String,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub cost_micros: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Summed language-model use of a tenant per provider and model.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LlmUsageTotal {
+    pub provider: String,
+    pub model: String,
+    pub calls: i64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub cost_micros: i64,
 }
 
 /// A new audit line.

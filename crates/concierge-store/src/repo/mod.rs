@@ -36,7 +36,10 @@ macro_rules! repository {
 
 mod auth;
 mod conversations;
+mod knowledge;
 mod records;
+
+pub use knowledge::MAX_UPSERT_BATCH;
 mod tenants;
 
 pub(crate) use conversations::Tally;

@@ -1,15 +1,13 @@
-//! The audit log, the outbox, escalations, actions and knowledge versions.
+//! The audit log, the outbox, escalations and actions.
 
 use chrono::{DateTime, Utc};
-use concierge_core::model::{Action, AuditEntry, Escalation, KnowledgeEntry, OutboxEvent};
-use concierge_core::{
-    ActionId, ActionStatus, ConversationStatus, EscalationId, KnowledgeId, OrgId,
-};
+use concierge_core::model::{Action, AuditEntry, Escalation, OutboxEvent};
+use concierge_core::{ActionId, ActionStatus, ConversationStatus, EscalationId, OrgId};
 use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};
 use crate::rows::*;
-use crate::{now, NewAction, NewAudit, NewEscalation, NewKnowledgeVersion};
+use crate::{now, NewAction, NewAudit, NewEscalation};
 
 repository! {
     /// Appends an audit line (the table refuses updates and deletes).
@@ -255,60 +253,5 @@ repository! {
             .await?;
         tx.commit().await?;
         row.ok_or(StoreError::NotFound("action"))?.into_domain()
-    }
-
-    /// Stores a knowledge article version; a new version supersedes the current one.
-    pub async fn put_knowledge(&self, org: OrgId, new: &NewKnowledgeVersion) -> Result<KnowledgeEntry> {
-        let mut tx = self.write_tx(org).await?;
-        let (id, version) = match new.id {
-            Some(id) => {
-                let v: Option<i32> = sqlx::query_scalar(
-                    "SELECT MAX(version) FROM knowledge_entries WHERE org_id = $1 AND id = $2")
-                    .bind(org.0)
-                    .bind(id.0)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let v = v.ok_or(StoreError::NotFound("knowledge entry"))?;
-                sqlx::query("UPDATE knowledge_entries SET is_current = $3 WHERE org_id = $1 AND id = $2")
-                    .bind(org.0)
-                    .bind(id.0)
-                    .bind(false)
-                    .execute(&mut *tx)
-                    .await?;
-                (id, v + 1)
-            }
-            None => (KnowledgeId::new(), 1),
-        };
-        let row: KnowledgeRow = sqlx::query_as(&format!(
-            "INSERT INTO knowledge_entries (id, org_id, version, is_current, title, body, category, tags, language, \
-             source_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {KNOWLEDGE_COLUMNS}"))
-            .bind(id.0)
-            .bind(org.0)
-            .bind(version)
-            .bind(true)
-            .bind(&new.title)
-            .bind(&new.body)
-            .bind(&new.category)
-            .bind(Json(&new.tags))
-            .bind(&new.language)
-            .bind(&new.source_url)
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(row.into_domain())
-    }
-
-    /// Every version of a knowledge article, newest first.
-    pub async fn knowledge_versions(&self, org: OrgId, id: KnowledgeId) -> Result<Vec<KnowledgeEntry>> {
-        let mut tx = self.read_tx(org).await?;
-        let rows: Vec<KnowledgeRow> = sqlx::query_as(&format!(
-            "SELECT {KNOWLEDGE_COLUMNS} FROM knowledge_entries WHERE org_id = $1 AND id = $2 ORDER BY version DESC"))
-            .bind(org.0)
-            .bind(id.0)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(rows.into_iter().map(KnowledgeRow::into_domain).collect())
     }
 }

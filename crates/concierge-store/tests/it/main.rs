@@ -11,6 +11,7 @@ use concierge_store::*;
 
 mod conversations;
 mod isolation;
+mod knowledge;
 mod records;
 
 /// Runs `story` against a fresh SQLite database and, when reachable, a fresh

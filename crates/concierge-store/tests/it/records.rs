@@ -218,6 +218,10 @@ async fn escalations_actions_and_knowledge_versions() {
                     tags: vec!["password".into()],
                     language: "en".into(),
                     source_url: None,
+                    slug: None,
+                    expires_at: None,
+                    translation_of: None,
+                    content_hash: None,
                 },
             )
             .await
@@ -236,6 +240,10 @@ async fn escalations_actions_and_knowledge_versions() {
                         tags: vec!["password".into()],
                         language: "en".into(),
                         source_url: None,
+                        slug: None,
+                        expires_at: None,
+                        translation_of: None,
+                        content_hash: None,
                     }
                 },
             )

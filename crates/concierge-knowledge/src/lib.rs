@@ -1,0 +1,1 @@
+//! Concierge knowledge base (in progress).
