@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use crate::llm_config::LlmConfig;
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -26,6 +28,8 @@ pub struct Config {
     pub websocket: WebSocketConfig,
     pub log: LogConfig,
     pub bootstrap: BootstrapConfig,
+    /// Language models: providers, routes, prices, budgets (default: the local responder only).
+    pub llm: LlmConfig,
 }
 
 impl Default for Config {
@@ -39,6 +43,7 @@ impl Default for Config {
             websocket: WebSocketConfig::default(),
             log: LogConfig::default(),
             bootstrap: BootstrapConfig::default(),
+            llm: LlmConfig::default(),
         }
     }
 }
@@ -308,6 +313,7 @@ impl Config {
         if self.websocket.idle_timeout_secs == 0 {
             return Err(bad("websocket.idle_timeout_secs", "must be at least 1"));
         }
+        crate::llm_config::finish_llm(&mut self.llm, self.server.engine_timeout_secs)?;
         Ok(self)
     }
 
@@ -391,6 +397,104 @@ format = "json"
 [bootstrap]
 # On the first start of an empty database, create a `demo` tenant and print how to sign in.
 demo_tenant = true
+
+[llm]
+# Language models. With no providers every answer, summary and suggestion comes
+# from the built-in local responder (grounded in the knowledge base, no key needed).
+# Send personal data (emails, phone and card numbers …) to external providers
+# unmasked. Off: it is replaced by placeholders like [EMAIL_1] and restored in the reply.
+allow_pii = false
+# Tenants (slug or organization id) allowed to send personal data unmasked.
+pii_allowed_tenants = []
+
+# Providers, each an endpoint and a model. Kinds: "openai" (OpenAI and any
+# compatible server: vLLM, Ollama, llama.cpp), "azure_openai", "anthropic".
+# Keys are secrets, never logged: api_key, api_key_env or api_key_file.
+# Prices are USD per million tokens and drive cost accounting and budgets.
+#
+# [[llm.providers]]
+# name = "openai"
+# kind = "openai"
+# model = "gpt-4o-mini"
+# api_key_env = "OPENAI_API_KEY"
+# input_usd_per_mtok = 0.15
+# output_usd_per_mtok = 0.60
+# timeout_secs = 20
+# max_tokens = 800
+#
+# [[llm.providers]]
+# name = "claude"
+# kind = "anthropic"
+# model = "claude-3-5-haiku-latest"
+# api_key_file = "/run/secrets/anthropic_api_key"
+# input_usd_per_mtok = 0.80
+# output_usd_per_mtok = 4.00
+#
+# [[llm.providers]]
+# name = "azure"
+# kind = "azure_openai"
+# base_url = "https://my-resource.openai.azure.com"
+# deployment = "gpt-4o"
+# api_version = "2024-10-21"
+# model = "gpt-4o"
+# api_key_env = "AZURE_OPENAI_API_KEY"
+#
+# [[llm.providers]]
+# name = "ollama"
+# kind = "openai"
+# base_url = "http://127.0.0.1:11434/v1"
+# model = "llama3.1:8b"
+
+[llm.routes]
+# Providers tried in order for each task; the local responder always ends the chain.
+answer = []
+summarize = []
+classify = []
+assist = []
+# answer = ["openai", "claude"]
+# summarize = ["ollama", "openai"]
+
+[llm.budgets]
+# Monthly limit in USD per tenant (UTC calendar month). Over it, the tenant is
+# answered by the local responder. Unset: unlimited.
+# monthly_usd = 25.0
+# Per-tenant limits, by tenant slug or organization id.
+tenants = {}
+# tenants = { acme = 200.0 }
+
+[llm.prompts]
+# Override templates: <dir>/<task>.jinja for all, <dir>/<tenant slug>/<task>.jinja for one
+# tenant (tasks: answer, summarize, classify, assist). Unset: the built-in templates.
+# dir = "./prompts"
+
+[llm.grounding]
+# Share of the question's weighted terms a passage must contain to ground an answer;
+# when none does, no model is asked and the customer is offered a human.
+min_relevance = 0.2
+# Passages per prompt.
+max_passages = 5
+
+[llm.retry]
+# Attempts per provider for retryable errors (429, 5xx, timeouts), before any
+# text reached the customer; full-jitter exponential backoff.
+max_attempts = 2
+base_delay_ms = 200
+max_delay_ms = 2000
+# A Retry-After longer than this moves on to the next provider.
+max_retry_after_ms = 3000
+
+[llm.breaker]
+# Consecutive failures that open a provider's circuit, and seconds before a probe.
+failure_threshold = 5
+cooldown_secs = 30
+
+[llm.limits]
+max_prompt_chars = 48000
+max_response_bytes = 1048576
+max_stream_secs = 120
+stream_idle_secs = 30
+# All providers of one task together; keep below server.engine_timeout_secs.
+deadline_secs = 8
 "#;
 
 #[cfg(test)]

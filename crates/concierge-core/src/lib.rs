@@ -11,6 +11,8 @@ pub mod engine;
 pub mod id;
 /// Retrieved passages and their citations (shared by knowledge and answering).
 pub mod knowledge;
+/// Language-model configuration (`[llm]`): providers, routes, prices, budgets.
+pub mod llm_config;
 /// Closed sets of values (channels, statuses, roles …) shared by the API and the store.
 pub mod kinds;
 /// Domain records: organizations, users, conversations, messages, …

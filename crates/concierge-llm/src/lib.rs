@@ -1,0 +1,41 @@
+//! Language models for Concierge.
+//!
+//! Read this crate top to bottom as a tour:
+
+/// Prices, usage records, the usage sink and budgets.
+pub mod accounting;
+/// Circuit breaking per provider.
+pub mod breaker;
+/// Injectable time.
+pub mod clock;
+/// [`LlmError`] and which errors are worth a retry.
+pub mod error;
+/// Prometheus metrics.
+pub mod metrics;
+/// The [`Provider`] trait, the OpenAI-compatible and Anthropic clients.
+pub mod provider;
+/// Server-sent events, parsed incrementally with bounded memory.
+pub mod sse;
+/// Tasks, tenant settings and outcomes.
+pub mod task;
+/// Tokens, stems, sentences and lexical relevance.
+pub mod text;
+/// The chat vocabulary shared by every provider.
+pub mod types;
+
+pub use accounting::{
+    Budgets, MemoryUsageSink, Price, PriceTable, SinkError, UsageRecord, UsageSink,
+};
+pub use breaker::{CircuitBreaker, CircuitState};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::LlmError;
+pub use metrics::LlmMetrics;
+pub use provider::{build_provider, AnthropicProvider, OpenAiProvider, Provider, ProviderOptions};
+pub use task::{FallbackStep, Speaker, Task, TaskOutcome, TaskRequest, TenantSettings, Tone, Turn};
+pub use types::{
+    ChatMessage, ChatRequest, ChatResponse, ChatStream, FinishReason, StreamEvent, ToolCall,
+    ToolChoice, ToolSpec, Usage,
+};
+
+/// The name under which the local responder appears as provider and model.
+pub const LOCAL: &str = "local";
