@@ -78,6 +78,11 @@ def split_front_matter(text: str, where: str, p: Problems):
             p.error(where, f"front-matter line {n} is not 'key: value': {line!r}")
             continue
         key, value = m.group(1), m.group(2)
+        v = value.strip()
+        if v[:1] in ("'", '"') and (len(v) < 2 or v[-1] != v[0]):
+            p.error(where, f"front-matter line {n}: a value that starts with a quote must be one quoted string: {line!r}")
+        elif v[:1] not in ("'", '"', "[") and (": " in v or " #" in v or v[:1] in "&*!|>%@`{"):
+            p.error(where, f"front-matter line {n}: quote this value, it is not a plain YAML scalar: {line!r}")
         if key in fields:
             p.error(where, f"front-matter key {key!r} repeated")
         fields[key] = parse_scalar(value)
