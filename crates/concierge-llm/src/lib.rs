@@ -10,8 +10,16 @@ pub mod breaker;
 pub mod clock;
 /// [`LlmError`] and which errors are worth a retry.
 pub mod error;
+/// Relevance floors, citation markers and the reply filter.
+pub mod grounding;
+/// The local responder: every task without a model.
+pub mod local;
 /// Prometheus metrics.
 pub mod metrics;
+/// Personal data masking and restoring.
+pub mod pii;
+/// Versioned prompt templates, tone presets and emotion-aware adjustments.
+pub mod prompt;
 /// The [`Provider`] trait, the OpenAI-compatible and Anthropic clients.
 pub mod provider;
 /// Server-sent events, parsed incrementally with bounded memory.
@@ -29,7 +37,9 @@ pub use accounting::{
 pub use breaker::{CircuitBreaker, CircuitState};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::LlmError;
+pub use local::LocalResponder;
 pub use metrics::LlmMetrics;
+pub use prompt::{PromptLibrary, ToneAdjustment};
 pub use provider::{build_provider, AnthropicProvider, OpenAiProvider, Provider, ProviderOptions};
 pub use task::{FallbackStep, Speaker, Task, TaskOutcome, TaskRequest, TenantSettings, Tone, Turn};
 pub use types::{
