@@ -22,6 +22,8 @@ pub mod pii;
 pub mod prompt;
 /// The [`Provider`] trait, the OpenAI-compatible and Anthropic clients.
 pub mod provider;
+/// Routing, fallback, retries, budgets and accounting: the entry point.
+pub mod router;
 /// Server-sent events, parsed incrementally with bounded memory.
 pub mod sse;
 /// Tasks, tenant settings and outcomes.
@@ -41,6 +43,7 @@ pub use local::LocalResponder;
 pub use metrics::LlmMetrics;
 pub use prompt::{PromptLibrary, ToneAdjustment};
 pub use provider::{build_provider, AnthropicProvider, OpenAiProvider, Provider, ProviderOptions};
+pub use router::{Router, RouterBuilder, TaskEvent, TaskStream};
 pub use task::{FallbackStep, Speaker, Task, TaskOutcome, TaskRequest, TenantSettings, Tone, Turn};
 pub use types::{
     ChatMessage, ChatRequest, ChatResponse, ChatStream, FinishReason, StreamEvent, ToolCall,

@@ -190,6 +190,10 @@ pub struct TaskOutcome {
     pub offered_human: bool,
     /// The reply is a clarifying question.
     pub clarifying: bool,
+    /// A streamed reply broke off after part of it reached the caller (it
+    /// cannot be taken back, so no other provider was tried); `text` is what
+    /// was delivered.
+    pub truncated: bool,
     /// The chosen label (classification only; `None` when unsure).
     pub label: Option<String>,
     /// The template that built the prompt (`answer.v1`, `acme/answer.v3` …); `None` locally.
@@ -211,6 +215,7 @@ impl TaskOutcome {
             grounded: false,
             offered_human: false,
             clarifying: false,
+            truncated: false,
             label: None,
             prompt_version: None,
         }
