@@ -14,10 +14,11 @@
 //! reaches the customer half-transformed.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use concierge_core::knowledge::{Citation, Passage};
 
-use crate::pii::PiiMap;
+use crate::pii::{PiiDetector, PiiMap};
 use crate::text;
 
 /// The longest bracket token held back while streaming.
@@ -31,6 +32,7 @@ pub const NO_ANSWER_MARKER: &str = "[NO_ANSWER]";
 /// title. `None` when the passage is in another language than the question,
 /// where word overlap says nothing.
 pub fn relevance(question: &str, language: Option<&str>, passages: &[Passage]) -> Vec<Option<f64>> {
+    let question = without_pii(question);
     let docs: Vec<std::collections::HashSet<String>> = passages
         .iter()
         .map(|p| {
@@ -50,10 +52,27 @@ pub fn relevance(question: &str, language: Option<&str>, passages: &[Passage]) -
             if known.is_some_and(|l| l != p.language) {
                 return None;
             }
-            let q = text::terms(question, &p.language);
+            let q = text::terms(&question, &p.language);
             Some(text::coverage(&q, doc, &idf))
         })
         .collect()
+}
+
+/// `text` with personal data blanked out: an email address or a card number
+/// says nothing about which article answers, but its pieces would dilute
+/// the question's terms.
+pub fn without_pii(text: &str) -> String {
+    static DETECTOR: OnceLock<PiiDetector> = OnceLock::new();
+    let spans = DETECTOR.get_or_init(PiiDetector::new).detect(text);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for s in spans {
+        out.push_str(&text[last..s.start]);
+        out.push(' ');
+        last = s.end;
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// Whether a model may be asked: some passage clears `floor`, or some
@@ -238,7 +257,6 @@ impl OutputFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pii::PiiDetector;
     use proptest::prelude::*;
 
     fn masked() -> (PiiMap, String) {
