@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::config::ConfigError;
 
 /// `[llm]`: language models.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LlmConfig {
     /// External providers (`[[llm.providers]]`); empty: the local responder only.
@@ -42,23 +42,6 @@ pub struct LlmConfig {
     pub allow_pii: bool,
     /// Tenants (slug or organization id) whose personal data may leave unmasked.
     pub pii_allowed_tenants: Vec<String>,
-}
-
-impl Default for LlmConfig {
-    fn default() -> Self {
-        Self {
-            providers: Vec::new(),
-            routes: LlmRoutesConfig::default(),
-            budgets: LlmBudgetConfig::default(),
-            prompts: LlmPromptConfig::default(),
-            grounding: LlmGroundingConfig::default(),
-            retry: LlmRetryConfig::default(),
-            breaker: LlmBreakerConfig::default(),
-            limits: LlmLimitsConfig::default(),
-            allow_pii: false,
-            pii_allowed_tenants: Vec::new(),
-        }
-    }
 }
 
 /// The wire format a provider speaks.

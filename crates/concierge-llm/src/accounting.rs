@@ -109,6 +109,10 @@ pub trait UsageSink: Send + Sync + std::fmt::Debug {
     async fn spent_since(&self, org_id: OrgId, since: DateTime<Utc>) -> Result<u64, SinkError>;
 }
 
+/// Summed usage: (prompt tokens, completion tokens, micro-USD) per
+/// (tenant, conversation, provider).
+pub type UsageTotals = BTreeMap<(OrgId, Option<ConversationId>, String), (u64, u64, u64)>;
+
 /// Keeps records in memory (the single-process default and tests).
 #[derive(Debug, Default)]
 pub struct MemoryUsageSink {
@@ -131,7 +135,7 @@ impl MemoryUsageSink {
 
     /// Totals (prompt tokens, completion tokens, micro-USD) per
     /// (tenant, conversation, provider).
-    pub fn totals(&self) -> BTreeMap<(OrgId, Option<ConversationId>, String), (u64, u64, u64)> {
+    pub fn totals(&self) -> UsageTotals {
         let mut out = BTreeMap::new();
         for r in self.records() {
             let e = out

@@ -95,7 +95,8 @@ pub fn stem(word: &str, lang: &str) -> String {
     let english = !matches!(lang, "es" | "fr" | "de");
     let mut w = word.to_owned();
     // Two passes: a plural (or the English inflection), then one ending.
-    let (plurals, endings): (&[(&str, &str)], &[(&str, &str)]) = match lang {
+    type Suffixes = &'static [(&'static str, &'static str)];
+    let (plurals, endings): (Suffixes, Suffixes) = match lang {
         "es" => (
             &[("ciones", "cion"), ("es", ""), ("s", "")],
             &[
@@ -197,8 +198,8 @@ pub fn terms(text: &str, lang: &str) -> Vec<String> {
             i += if b.is_empty() { 1 } else { 2 };
             continue;
         }
-        if !stops.contains(w) && !(w.chars().count() == 1 && !w.chars().all(|c| c.is_ascii_digit()))
-        {
+        let lone_letter = w.chars().count() == 1 && !w.chars().all(|c| c.is_ascii_digit());
+        if !(stops.contains(w) || lone_letter) {
             out.push(stem(w, lang));
         }
         i += 1;
