@@ -113,13 +113,22 @@ pub trait UsageSink: Send + Sync + std::fmt::Debug {
 /// (tenant, conversation, provider).
 pub type UsageTotals = BTreeMap<(OrgId, Option<ConversationId>, String), (u64, u64, u64)>;
 
-/// Keeps records in memory (the single-process default and tests).
+/// Keeps records in memory (the single-process default and tests). Records
+/// older than [`MemoryUsageSink::RETENTION_DAYS`] before the newest are
+/// dropped, and at most [`MemoryUsageSink::MAX_RECORDS`] are kept, so a
+/// long-running node does not grow without bound; this month's budget
+/// figures stay exact unless a month holds more calls than the cap.
 #[derive(Debug, Default)]
 pub struct MemoryUsageSink {
     records: Mutex<Vec<UsageRecord>>,
 }
 
 impl MemoryUsageSink {
+    /// Records are kept this long (two calendar months and a bit).
+    pub const RETENTION_DAYS: i64 = 62;
+    /// At most this many records are kept (the oldest go first).
+    pub const MAX_RECORDS: usize = 200_000;
+
     /// An empty sink.
     pub fn new() -> Self {
         Self::default()
@@ -152,10 +161,16 @@ impl MemoryUsageSink {
 #[async_trait]
 impl UsageSink for MemoryUsageSink {
     async fn record(&self, record: &UsageRecord) -> Result<(), SinkError> {
-        self.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(record.clone());
+        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        let horizon = record.at - chrono::Duration::days(Self::RETENTION_DAYS);
+        if records.first().is_some_and(|r| r.at < horizon) {
+            records.retain(|r| r.at >= horizon);
+        }
+        if records.len() >= Self::MAX_RECORDS {
+            let excess = records.len() + 1 - Self::MAX_RECORDS;
+            records.drain(..excess);
+        }
+        records.push(record.clone());
         Ok(())
     }
 
@@ -247,6 +262,42 @@ mod tests {
         assert_eq!(b.limit_micros("acme", org), Some(500_000));
         assert_eq!(b.limit_micros("other", org), Some(5_000_000));
         assert_eq!(Budgets::default().limit_micros("x", org), None);
+    }
+
+    #[tokio::test]
+    async fn the_memory_sink_sums_this_month_and_forgets_old_records() {
+        let sink = MemoryUsageSink::new();
+        let org = OrgId::new();
+        let now = Utc.with_ymd_and_hms(2026, 5, 20, 12, 0, 0).unwrap();
+        let rec = |at, cost| UsageRecord {
+            org_id: org,
+            conversation_id: None,
+            provider: "p".into(),
+            model: "m".into(),
+            task: Task::Answer,
+            prompt_tokens: 1,
+            completion_tokens: 1,
+            cost_micros: cost,
+            estimated: false,
+            at,
+        };
+        sink.record(&rec(now - chrono::Duration::days(100), 7))
+            .await
+            .unwrap();
+        sink.record(&rec(now - chrono::Duration::days(30), 5))
+            .await
+            .unwrap();
+        sink.record(&rec(now, 3)).await.unwrap();
+        sink.record(&UsageRecord {
+            org_id: OrgId::new(),
+            ..rec(now, 1000)
+        })
+        .await
+        .unwrap();
+        assert_eq!(sink.spent_since(org, month_start(now)).await.unwrap(), 3);
+        assert_eq!(sink.records().len(), 3, "the 100-day-old record is gone");
+        let totals = sink.totals();
+        assert_eq!(totals[&(org, None, "p".to_owned())], (2, 2, 8));
     }
 
     #[test]

@@ -349,8 +349,11 @@ impl Router {
             };
             self.fail(slot, task, &error);
             let failed = step(&name, error.kind(), error.to_string());
+            // A probe is never retried, nor is a call whose failure just
+            // opened the circuit.
+            let closed = slot.breaker.state() == CircuitState::Closed;
             let delay = match self.retry_delay(attempt, &error) {
-                Some(d) if admission == Admission::Allowed => d,
+                Some(d) if admission == Admission::Allowed && closed => d,
                 _ => return Attempt::Failed(failed),
             };
             if tokio::time::Instant::now() + delay >= deadline {
