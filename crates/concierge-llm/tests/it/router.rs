@@ -554,3 +554,40 @@ async fn classify_and_summarize_use_their_templates() {
     assert!(out.text.starts_with("Issue: double charge"));
     assert!(!a.requests()[1].raw.contains("jane@example.com"));
 }
+
+#[tokio::test]
+async fn azure_from_configuration_and_the_task_deadline() {
+    let az = MockServer::start().await;
+    az.push(Reply::json(openai_text("Use Forgot password [1].", 10, 5)));
+    let toml_text = format!(
+        "[[providers]]\nname = \"az\"\nkind = \"azure_openai\"\nbase_url = \"{}\"\ndeployment = \"gpt4o-support\"\napi_version = \"2024-10-21\"\nmodel = \"gpt-4o\"\napi_key = \"azure-secret\"\n\n[routes]\nanswer = [\"az\"]\n\n[limits]\ndeadline_secs = 1\n",
+        az.url
+    );
+    let mut c: LlmConfig = toml::from_str(&toml_text).unwrap();
+    finish_llm(&mut c, 30).unwrap();
+    let r = router(&c, Arc::new(MemoryUsageSink::new()));
+    let out = r.run(question("reset password")).await;
+    assert_eq!(out.provider, "az");
+    let req = &az.requests()[0];
+    assert_eq!(
+        req.uri,
+        "/openai/deployments/gpt4o-support/chat/completions?api-version=2024-10-21"
+    );
+    assert_eq!(req.headers["api-key"], "azure-secret");
+
+    // A provider slower than the task's deadline: the local responder answers in time.
+    az.push(Reply::Delay(
+        Duration::from_secs(5),
+        Box::new(Reply::json(openai_text("late", 1, 1))),
+    ));
+    let started = Instant::now();
+    let out = r.run(question("How do I reset my password?")).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.provider, LOCAL);
+    assert_eq!(out.fallbacks[0].reason, "deadline");
+    assert!(out.grounded);
+}
