@@ -200,7 +200,8 @@ pub struct Budgets {
     tenants: HashMap<String, u64>,
 }
 
-fn usd_to_micros(usd: f64) -> u64 {
+/// US dollars as micro-USD (negative and NaN as 0).
+pub fn usd_to_micros(usd: f64) -> u64 {
     (usd * 1_000_000.0).round().max(0.0) as u64
 }
 

@@ -70,6 +70,9 @@ pub struct TenantSettings {
     /// Personal data may go to external providers unmasked (also allowed by
     /// `llm.allow_pii` or `llm.pii_allowed_tenants`).
     pub allow_pii: bool,
+    /// The tenant's monthly limit in USD when set (e.g. from its plan);
+    /// otherwise `llm.budgets` decides.
+    pub monthly_budget_usd: Option<f64>,
 }
 
 impl Default for TenantSettings {
@@ -79,6 +82,7 @@ impl Default for TenantSettings {
             display_name: "our company".to_owned(),
             tone: Tone::Professional,
             allow_pii: false,
+            monthly_budget_usd: None,
         }
     }
 }

@@ -8,7 +8,7 @@ use concierge_core::knowledge::Passage;
 use tracing::warn;
 
 use super::{Router, Slot};
-use crate::accounting::{month_start, UsageRecord};
+use crate::accounting::{month_start, usd_to_micros, UsageRecord};
 use crate::grounding::{relevance, worth_asking, OutputFilter};
 use crate::metrics::{FallbackLabels, ProviderLabels, TokenLabels};
 use crate::pii::PiiMap;
@@ -92,7 +92,11 @@ impl Router {
             Task::Classify if req.labels.is_empty() => return local("nothing_to_do", Vec::new()),
             _ => {}
         }
-        if let Some(limit) = self.budgets.limit_micros(&req.tenant.slug, req.org_id) {
+        let limit = match req.tenant.monthly_budget_usd {
+            Some(usd) => Some(usd_to_micros(usd)),
+            None => self.budgets.limit_micros(&req.tenant.slug, req.org_id),
+        };
+        if let Some(limit) = limit {
             let since = month_start(self.clock.utc());
             match self.sink.spent_since(req.org_id, since).await {
                 Ok(spent) if spent >= limit => {

@@ -339,7 +339,18 @@ async fn an_exhausted_budget_answers_locally_without_calling_out() {
     // Another tenant has the default (larger) budget.
     let mut other = question("reset password");
     other.tenant.slug = "globex".into();
-    assert_eq!(r.run(other).await.provider, "a");
+    assert_eq!(r.run(other.clone()).await.provider, "a");
+
+    // A budget in the tenant's settings wins over the configuration.
+    let mut raised = req.clone();
+    raised.tenant.monthly_budget_usd = Some(100.0);
+    assert_eq!(r.run(raised).await.provider, "a");
+    let spent = sink
+        .spent_since(other.org_id, Utc::now() - ChronoDuration::hours(1))
+        .await
+        .unwrap();
+    other.tenant.monthly_budget_usd = Some(spent as f64 / 1e6);
+    assert_eq!(r.run(other).await.provider, LOCAL);
 }
 
 #[tokio::test]
