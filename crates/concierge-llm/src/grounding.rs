@@ -1,5 +1,5 @@
 //! Grounding: which passages are relevant enough to answer from, and the
-//! [`OutputFilter`] every model reply goes through on its way out. The filter
+//! [`OutputFilter`](crate::grounding::OutputFilter) every model reply goes through on its way out. The filter
 //! works on streamed deltas and whole texts alike; it
 //!
 //! - renumbers citation markers by first appearance (`[3]` first becomes
@@ -10,7 +10,7 @@
 //!   when the passages do not answer, and remembers it.
 //!
 //! A bracket token split across chunks is held back until it is complete
-//! (at most [`MAX_TOKEN`] characters), so no placeholder or marker ever
+//! (at most [`MAX_TOKEN`](crate::grounding::MAX_TOKEN) characters), so no placeholder or marker ever
 //! reaches the customer half-transformed.
 
 use std::collections::HashSet;

@@ -1,6 +1,17 @@
 //! Language models for Concierge.
 //!
-//! Read this crate top to bottom as a tour:
+//! The entry point is [`Router`]: built once from `[llm]`
+//! ([`Router::from_config`]), it does a [`Task`] described by a
+//! [`TaskRequest`] and always returns a [`TaskOutcome`] ([`Router::run`]) or
+//! a stream of [`TaskEvent`]s ([`Router::stream`]) — from the first provider
+//! of the task's route that answers, else from the [`LocalResponder`].
+//! Usage goes to a [`UsageSink`] (in memory here, a database elsewhere).
+//!
+//! Underneath: [`Provider`] clients for the OpenAI-compatible and Anthropic
+//! wire formats (`provider`, over the `sse` parser), per-provider
+//! [`CircuitBreaker`]s, [`PromptLibrary`] templates, PII masking (`pii`),
+//! the reply filter and relevance floor (`grounding`), and the lexical
+//! toolkit the local responder ranks sentences with (`text`).
 
 /// Prices, usage records, the usage sink and budgets.
 pub mod accounting;

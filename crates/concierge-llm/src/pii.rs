@@ -3,7 +3,7 @@
 //! extractor), payment card numbers (Luhn-checked), IBANs (mod-97-checked)
 //! and US social security numbers become placeholders such as `[EMAIL_1]`.
 //! The same value gets the same placeholder in every text of one request,
-//! and the [`PiiMap`] restores the originals in the reply (see
+//! and the [`PiiMap`](crate::pii::PiiMap) restores the originals in the reply (see
 //! [`crate::grounding::OutputFilter`], which also handles placeholders split
 //! across streamed chunks).
 
