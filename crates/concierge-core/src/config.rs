@@ -28,6 +28,8 @@ pub struct Config {
     pub websocket: WebSocketConfig,
     pub log: LogConfig,
     pub bootstrap: BootstrapConfig,
+    /// The knowledge base: index location, dense encoder, sync with the database.
+    pub knowledge: KnowledgeConfig,
     /// Language models: providers, routes, prices, budgets (default: the local responder only).
     pub llm: LlmConfig,
 }
@@ -43,6 +45,7 @@ impl Default for Config {
             websocket: WebSocketConfig::default(),
             log: LogConfig::default(),
             bootstrap: BootstrapConfig::default(),
+            knowledge: KnowledgeConfig::default(),
             llm: LlmConfig::default(),
         }
     }
@@ -200,6 +203,45 @@ impl Default for BootstrapConfig {
     fn default() -> Self {
         Self { demo_tenant: true }
     }
+}
+
+/// The knowledge base.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct KnowledgeConfig {
+    /// Where the search indexes live (default: `<data_dir>/knowledge`). They
+    /// are rebuilt from the database when missing.
+    pub index_dir: Option<PathBuf>,
+    /// Dense encoder for hybrid search: `auto` (all-MiniLM-L6-v2 when its
+    /// files are under `models_dir`), `none` (BM25 only) or `minilm` (required).
+    pub encoder: KnowledgeEncoder,
+    /// Directory holding the local models (default: `$CONCIERGE_MODELS_DIR`, else `./models`).
+    pub models_dir: Option<PathBuf>,
+    /// How often a node re-reads the database for articles another node changed (0: never).
+    pub sync_interval_secs: u64,
+    /// Load the built-in demo knowledge base into the `demo` tenant when it is created.
+    pub demo_articles: bool,
+}
+
+impl Default for KnowledgeConfig {
+    fn default() -> Self {
+        Self {
+            index_dir: None,
+            encoder: KnowledgeEncoder::Auto,
+            models_dir: None,
+            sync_interval_secs: 30,
+            demo_articles: true,
+        }
+    }
+}
+
+/// Which dense encoder the knowledge base uses.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KnowledgeEncoder {
+    Auto,
+    None,
+    Minilm,
 }
 
 /// A configuration value that cannot work, with the key that holds it.
@@ -397,6 +439,18 @@ format = "json"
 [bootstrap]
 # On the first start of an empty database, create a `demo` tenant and print how to sign in.
 demo_tenant = true
+
+[knowledge]
+# Search indexes (rebuilt from the database when missing). Default: <data_dir>/knowledge.
+# index_dir = "./data/knowledge"
+# Dense encoder for hybrid search: "auto" (all-MiniLM-L6-v2 when `make models` fetched it),
+# "none" (BM25 only) or "minilm" (fail to start without it).
+encoder = "auto"
+# models_dir = "./models"
+# Seconds between re-reads of the database for articles changed by other nodes (0: never).
+sync_interval_secs = 30
+# Load the built-in Salesforce-support demo articles into the `demo` tenant when it is created.
+demo_articles = true
 
 [llm]
 # Language models. With no providers every answer, summary and suggestion comes

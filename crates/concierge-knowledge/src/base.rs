@@ -81,18 +81,20 @@ pub struct SyncReport {
     pub embedded: usize,
 }
 
-/// Articles, their chunks, and search.
+/// Articles, their chunks, and search. Cheap to clone (shared state).
+#[derive(Clone, Debug)]
 pub struct KnowledgeBase {
-    store: Store,
-    index: SearchIndex,
-    vectors: Option<VectorIndex>,
-    encoder: Option<Arc<dyn Encoder>>,
-    chunking: ChunkOptions,
-    /// Serialises index writers (ingest / sync) so they do not interleave commits.
-    write: tokio::sync::Mutex<()>,
+    inner: Arc<Inner>,
 }
 
-impl std::fmt::Debug for KnowledgeBase {
+impl std::ops::Deref for KnowledgeBase {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KnowledgeBase")
             .field("index", &self.index)
@@ -117,12 +119,14 @@ impl KnowledgeBase {
             VectorIndex::open(dir.map(|d| d.join("vectors")).as_deref(), e.dim(), e.name())
         });
         Ok(Self {
-            store,
-            index,
-            vectors,
-            encoder,
-            chunking: ChunkOptions::default(),
-            write: tokio::sync::Mutex::new(()),
+            inner: Arc::new(Inner {
+                store,
+                index,
+                vectors,
+                encoder,
+                chunking: ChunkOptions::default(),
+                write: tokio::sync::Mutex::new(()),
+            }),
         })
     }
 
@@ -172,12 +176,41 @@ impl KnowledgeBase {
                 changed.push(to_entry(org, id, version, a));
             }
         }
-        let (chunks, embedded) = self.index_entries(org, &changed)?;
+        let (chunks, embedded) = self.index_entries_blocking(org, changed).await?;
         report.chunks = chunks;
         report.embedded = embedded;
         Ok(report)
     }
 
+    /// [`Inner::index_entries`] on a blocking thread: chunking, indexing and
+    /// (above all) encoding are CPU work that must not stall the runtime.
+    async fn index_entries_blocking(
+        &self,
+        org: OrgId,
+        entries: Vec<KnowledgeEntry>,
+    ) -> Result<(usize, usize), KnowledgeError> {
+        if entries.is_empty() {
+            return Ok((0, 0));
+        }
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.index_entries(org, &entries))
+            .await
+            .map_err(|e| KnowledgeError::invalid("index", "task", e.to_string()))?
+    }
+}
+
+/// The shared state behind a [`KnowledgeBase`].
+pub struct Inner {
+    store: Store,
+    index: SearchIndex,
+    vectors: Option<VectorIndex>,
+    encoder: Option<Arc<dyn Encoder>>,
+    chunking: ChunkOptions,
+    /// Serialises index writers (ingest / sync) so they do not interleave commits.
+    write: tokio::sync::Mutex<()>,
+}
+
+impl Inner {
     /// Chunks, indexes and embeds `entries`, then commits.
     fn index_entries(
         &self,
@@ -254,7 +287,9 @@ impl KnowledgeBase {
         }
         refs.len()
     }
+}
 
+impl KnowledgeBase {
     /// Brings the indexes of `org` up to date with the database: articles
     /// whose current version is not indexed are (re)indexed, withdrawn ones
     /// removed. Run at start and after another node changed articles.
@@ -287,7 +322,7 @@ impl KnowledgeBase {
             })
             .collect();
         report.indexed = stale.len();
-        let (_, embedded) = self.index_entries(org, &stale)?;
+        let (_, embedded) = self.index_entries_blocking(org, stale.clone()).await?;
         report.embedded = embedded;
         if report.removed > 0 && stale.is_empty() {
             self.index.commit()?;
@@ -514,7 +549,7 @@ fn embedding_text(entry: &KnowledgeEntry, c: &Chunk) -> String {
         s.push_str(" — ");
         s.push_str(h);
     }
-    s.push_str("\n");
+    s.push('\n');
     s.push_str(&c.text);
     s
 }

@@ -58,6 +58,9 @@ pub enum Command {
     /// Understanding: train and evaluate the intent classifier, analyse a message.
     #[command(subcommand)]
     Nlu(NluCommand),
+    /// Knowledge base: ingest articles, search, evaluate retrieval, benchmark.
+    #[command(subcommand)]
+    Kb(crate::kb::KbCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -93,6 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(BenchCommand::Api(args)) => crate::bench::api(args).await,
+        Command::Kb(command) => crate::kb::run(command, load(None)?).await,
         // Training and inference are CPU-bound: off the async runtime.
         Command::Nlu(command) => {
             // The configured data directory (flag, environment or file);
@@ -150,8 +151,25 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
+    // The knowledge base: the demo articles for a new demo tenant, then a
+    // background sync with the database (other nodes' changes, lost indexes).
+    let knowledge = crate::kb::open_for_server(&config, store.clone()).await?;
+    let demo_org = demo
+        .as_ref()
+        .filter(|_| config.knowledge.demo_articles)
+        .map(|d| d.tenant.id);
+    crate::kb::spawn_sync(
+        knowledge.clone(),
+        demo_org,
+        config.knowledge.sync_interval_secs,
+    );
     let backend = store.backend().as_str();
     let configured_url = config.server.public_url.clone();
+    let config_index_dir = config
+        .knowledge
+        .index_dir
+        .clone()
+        .unwrap_or_else(|| crate::kb::index_dir(&config));
     let listen_ip = config.server.listen.ip();
     let app = Application::build(config, store, Arc::new(PlaceholderEngine))
         .await
@@ -175,6 +193,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     println!("    API docs     {base}/api/docs   (OpenAPI: {base}/openapi.json)");
     println!("    WebSocket    {}/v1/ws", base.replacen("http", "ws", 1));
     println!("    Health       {base}/health     Metrics: {base}/metrics");
+    println!(
+        "    Knowledge    {} (dense encoder: {})",
+        config_index_dir.display(),
+        knowledge.encoder_name().unwrap_or("none, BM25 only")
+    );
     println!();
     match demo {
         Some(d) => {

@@ -495,7 +495,7 @@ fn load_model(path: &Path, args: &EncoderArgs) -> anyhow::Result<IntentModel> {
 
 /// The dense encoder `choice` asks for: `None` for sparse-only.
 #[cfg(feature = "dense")]
-fn dense_encoder(
+pub(crate) fn dense_encoder(
     choice: EncoderChoice,
     args: &EncoderArgs,
 ) -> anyhow::Result<Option<Arc<dyn Encoder>>> {
@@ -531,7 +531,7 @@ fn dense_encoder(
 
 /// Without the `dense` feature there is no dense encoder to load.
 #[cfg(not(feature = "dense"))]
-fn dense_encoder(
+pub(crate) fn dense_encoder(
     choice: EncoderChoice,
     _args: &EncoderArgs,
 ) -> anyhow::Result<Option<Arc<dyn Encoder>>> {
