@@ -28,6 +28,9 @@ pub enum KbCommand {
     Rebuild(TenantArgs),
     /// Ingestion rate and search latency on a generated corpus.
     Bench(BenchArgs),
+    /// Answer a question from the knowledge base with citations, through the
+    /// configured language models (the local responder by default).
+    Ask(crate::answer::AskArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -235,10 +238,11 @@ pub async fn run(command: KbCommand, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         KbCommand::Bench(args) => bench(args).await,
+        KbCommand::Ask(args) => crate::answer::ask(args, &config).await,
     }
 }
 
-async fn open(config: &Config, tenant: &TenantArgs) -> anyhow::Result<(KnowledgeBase, OrgId)> {
+pub async fn open(config: &Config, tenant: &TenantArgs) -> anyhow::Result<(KnowledgeBase, OrgId)> {
     let store = crate::commands::open_store(config).await?;
     let org = match store.organization_by_slug(&tenant.tenant).await? {
         Some(o) => o.id,

@@ -1,6 +1,7 @@
 //! The `concierge` binary: parses the command line and wires the library crates.
 //! All logic lives in the libraries; this file only dispatches.
 
+mod answer;
 mod bench;
 mod cli;
 mod commands;
