@@ -70,6 +70,9 @@ pub struct IngestReport {
     pub chunks: usize,
     /// Chunks embedded by the dense encoder.
     pub embedded: usize,
+    /// True when another process (a running server) holds the index: the
+    /// articles are stored and that process indexes them at its next sync.
+    pub deferred: bool,
 }
 
 /// What a sync with the database did.
@@ -176,7 +179,14 @@ impl KnowledgeBase {
                 changed.push(to_entry(org, id, version, a));
             }
         }
-        let (chunks, embedded) = self.index_entries_blocking(org, changed).await?;
+        let (chunks, embedded) = match self.index_entries_blocking(org, changed).await {
+            Ok(done) => done,
+            Err(e) if e.is_index_locked() => {
+                report.deferred = true;
+                (0, 0)
+            }
+            Err(e) => return Err(e),
+        };
         report.chunks = chunks;
         report.embedded = embedded;
         Ok(report)
@@ -294,6 +304,14 @@ impl KnowledgeBase {
     /// whose current version is not indexed are (re)indexed, withdrawn ones
     /// removed. Run at start and after another node changed articles.
     pub async fn sync(&self, org: OrgId) -> Result<SyncReport, KnowledgeError> {
+        match self.sync_inner(org).await {
+            // Another process (a running server) owns the index and syncs it itself.
+            Err(e) if e.is_index_locked() => Ok(SyncReport::default()),
+            other => other,
+        }
+    }
+
+    async fn sync_inner(&self, org: OrgId) -> Result<SyncReport, KnowledgeError> {
         let current = self.store.current_knowledge(org).await?;
         let _guard = self.write.lock().await;
         if let Some(v) = &self.vectors {
@@ -305,7 +323,7 @@ impl KnowledgeBase {
         let keep: HashSet<KnowledgeId> = current.iter().map(|e| e.id).collect();
         let mut report = SyncReport::default();
         for id in indexed.keys().filter(|id| !keep.contains(id)) {
-            self.index.remove_article(*id);
+            self.index.remove_article(*id)?;
             report.removed += 1;
         }
         if let Some(v) = &self.vectors {
@@ -322,7 +340,12 @@ impl KnowledgeBase {
             })
             .collect();
         report.indexed = stale.len();
-        let (_, embedded) = self.index_entries_blocking(org, stale.clone()).await?;
+        let (_, embedded) = match self.index_entries_blocking(org, stale.clone()).await {
+            Ok(done) => done,
+            // Another process owns the index and will sync it itself.
+            Err(e) if e.is_index_locked() => return Ok(SyncReport::default()),
+            Err(e) => return Err(e),
+        };
         report.embedded = embedded;
         if report.removed > 0 && stale.is_empty() {
             self.index.commit()?;
@@ -372,7 +395,7 @@ impl KnowledgeBase {
     pub async fn rebuild(&self, org: OrgId) -> Result<SyncReport, KnowledgeError> {
         {
             let _guard = self.write.lock().await;
-            self.index.remove_tenant(org);
+            self.index.remove_tenant(org)?;
             self.index.commit()?;
         }
         self.sync(org).await
@@ -382,7 +405,7 @@ impl KnowledgeBase {
     pub async fn retire(&self, org: OrgId, id: KnowledgeId) -> Result<bool, KnowledgeError> {
         let done = self.store.retire_knowledge(org, id).await?;
         let _guard = self.write.lock().await;
-        self.index.remove_article(id);
+        self.index.remove_article(id)?;
         self.index.commit()?;
         if let Some(v) = &self.vectors {
             v.remove_article(org, id);

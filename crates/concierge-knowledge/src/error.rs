@@ -38,6 +38,11 @@ pub enum KnowledgeError {
 }
 
 impl KnowledgeError {
+    /// True when another process (a running server) holds the index's writer lock.
+    pub fn is_index_locked(&self) -> bool {
+        matches!(self, Self::Index(tantivy::TantivyError::LockFailure(..)))
+    }
+
     pub(crate) fn invalid(origin: &str, field: &str, message: impl Into<String>) -> Self {
         Self::Invalid {
             origin: origin.to_owned(),

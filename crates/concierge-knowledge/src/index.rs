@@ -227,7 +227,9 @@ pub fn chunk_key(id: KnowledgeId, version: i32, chunk: u32) -> u64 {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Created on the first write: a process that only searches never takes
+    /// the index's writer lock (so `concierge kb search` works beside a running server).
+    writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     /// Analyser slots that hold at least one document.
     languages: RwLock<BTreeSet<&'static str>>,
@@ -289,11 +291,10 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let writer = index.writer(WRITER_BYTES)?;
         let this = Self {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(None),
             fields,
             languages: RwLock::new(BTreeSet::new()),
         };
@@ -319,12 +320,25 @@ impl SearchIndex {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+    /// Runs `f` with the writer, opening it (and taking the directory's
+    /// writer lock) on first use.
+    fn write<R>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<R, KnowledgeError>,
+    ) -> Result<R, KnowledgeError> {
         // A panic while holding the writer leaves nothing half-written that
         // tantivy would not roll back at the next commit.
-        self.writer
+        let mut guard = self
+            .writer
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if guard.is_none() {
+            *guard = Some(self.index.writer(WRITER_BYTES)?);
+        }
+        match guard.as_mut() {
+            Some(w) => f(w),
+            None => Err(KnowledgeError::invalid("index", "writer", "unavailable")),
+        }
     }
 
     /// Replaces every chunk of `entry`'s article with `chunks` (not visible until [`commit`](Self::commit)).
@@ -333,8 +347,16 @@ impl SearchIndex {
         entry: &KnowledgeEntry,
         chunks: &[Chunk],
     ) -> Result<(), KnowledgeError> {
+        self.write(|writer| self.put_article_with(writer, entry, chunks))
+    }
+
+    fn put_article_with(
+        &self,
+        writer: &mut IndexWriter,
+        entry: &KnowledgeEntry,
+        chunks: &[Chunk],
+    ) -> Result<(), KnowledgeError> {
         let f = &self.fields;
-        let writer = self.lock();
         let article = entry.id.0.simple().to_string();
         writer.delete_term(Term::from_field_text(f.article_id, &article));
         let slot = analyser_language(&entry.language);
@@ -384,26 +406,30 @@ impl SearchIndex {
     }
 
     /// Removes an article's chunks (not visible until [`commit`](Self::commit)).
-    pub fn remove_article(&self, id: KnowledgeId) {
-        let writer = self.lock();
-        writer.delete_term(Term::from_field_text(
-            self.fields.article_id,
-            &id.0.simple().to_string(),
-        ));
+    pub fn remove_article(&self, id: KnowledgeId) -> Result<(), KnowledgeError> {
+        self.write(|writer| {
+            writer.delete_term(Term::from_field_text(
+                self.fields.article_id,
+                &id.0.simple().to_string(),
+            ));
+            Ok(())
+        })
     }
 
     /// Removes every chunk of a tenant (not visible until [`commit`](Self::commit)).
-    pub fn remove_tenant(&self, org: OrgId) {
-        let writer = self.lock();
-        writer.delete_term(Term::from_field_text(
-            self.fields.org,
-            &org.0.simple().to_string(),
-        ));
+    pub fn remove_tenant(&self, org: OrgId) -> Result<(), KnowledgeError> {
+        self.write(|writer| {
+            writer.delete_term(Term::from_field_text(
+                self.fields.org,
+                &org.0.simple().to_string(),
+            ));
+            Ok(())
+        })
     }
 
     /// Makes every change since the last commit durable and visible.
     pub fn commit(&self) -> Result<(), KnowledgeError> {
-        self.lock().commit()?;
+        self.write(|w| Ok(w.commit()?))?;
         self.reader.reload()?;
         self.refresh_languages();
         Ok(())

@@ -405,3 +405,51 @@ async fn the_demo_evaluation_set_meets_its_floor() {
     assert!(report.recall_at_5 >= 0.80, "{report:?}");
     db.destroy().await;
 }
+
+#[tokio::test]
+async fn a_second_process_can_search_and_ingest_beside_the_index_owner() {
+    let db = TestDb::sqlite().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let acme = org(&db.store, "acme").await;
+    let server = KnowledgeBase::open(db.store.clone(), Some(dir.path()), None).unwrap();
+    server
+        .ingest(acme, &demo::articles().unwrap()[..10])
+        .await
+        .unwrap();
+
+    // The CLI opens the same directory while the server holds the writer.
+    let cli = KnowledgeBase::open(db.store.clone(), Some(dir.path()), None).unwrap();
+    let before = cli.search(acme, &q("password")).unwrap_or_default().len();
+    let extra = ArticleInput {
+        slug: "narwhal-policy".into(),
+        title: "Narwhal policy".into(),
+        body: "Narwhal accounts renew every leap year.".into(),
+        category: None,
+        tags: vec![],
+        language: "en".into(),
+        source_url: None,
+        source_version: None,
+        expires_at: None,
+        translation_of: None,
+    };
+    let r = cli
+        .ingest(acme, std::slice::from_ref(&extra))
+        .await
+        .unwrap();
+    assert!(r.deferred, "{r:?}");
+    assert_eq!(r.created, 1, "stored in the database all the same");
+    assert_eq!(
+        cli.sync(acme).await.unwrap(),
+        concierge_knowledge::SyncReport::default()
+    );
+    let _ = before;
+
+    // The owner picks it up at its next sync.
+    let s = server.sync(acme).await.unwrap();
+    assert_eq!(s.indexed, 1);
+    assert_eq!(
+        slugs(&server, acme, &q("narwhal leap year"))[0],
+        "narwhal-policy"
+    );
+    db.destroy().await;
+}

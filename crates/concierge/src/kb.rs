@@ -294,6 +294,12 @@ async fn ingest(args: IngestArgs, config: &Config) -> anyhow::Result<()> {
         v["seconds"] = seconds.into();
         println!("{v}");
     } else {
+        if report.deferred {
+            println!(
+                "note: a running server holds the index; the articles are stored and it indexes them \
+                 within knowledge.sync_interval_secs"
+            );
+        }
         println!(
             "{} articles from {} files in {seconds:.2} s: {} created, {} updated, {} unchanged; {} chunks indexed, {} embedded",
             articles.len(),
