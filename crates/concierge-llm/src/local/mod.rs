@@ -32,6 +32,9 @@ const SHORT_QUESTION_TERMS: usize = 4;
 const MAX_SENTENCES: usize = 3;
 /// At most this many list steps.
 const MAX_STEPS: usize = 6;
+/// A second passage joins the answer only when it is at least this share as
+/// relevant as the first (a weakly related article adds noise, not help).
+const SECOND_PASSAGE_SHARE: f64 = 0.6;
 
 /// Answers without a model. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -135,7 +138,10 @@ impl LocalResponder {
         groups.push((first, best.passage));
         if !adjust.concise && used < MAX_SENTENCES {
             // A second passage only if it adds something the first did not say.
-            if let Some(second) = candidates.get(1) {
+            if let Some(second) = candidates
+                .get(1)
+                .filter(|c| c.relevance >= SECOND_PASSAGE_SHARE * best.relevance)
+            {
                 let extra = best_sentences(&q, second.passage, 1);
                 let adds = extra
                     .iter()

@@ -226,3 +226,24 @@ fn assist_drafts_from_passages_and_classify_has_no_label() {
     r.labels = vec!["billing".into()];
     assert_eq!(local.respond(&r).label, None);
 }
+
+#[test]
+fn a_weakly_related_second_passage_stays_out_of_the_answer() {
+    let local = LocalResponder::new(0.1);
+    let strong = passage(
+        "Daily API request limit",
+        "en",
+        "When the daily API request limit is exceeded, integration calls fail with REQUEST_LIMIT_EXCEEDED until the rolling 24-hour window frees capacity. Check usage under System Overview.",
+    );
+    let weak = passage(
+        "Sandbox refresh",
+        "en",
+        "After a refresh, integration credentials in the sandbox are not active.",
+    );
+    // "sandbox" is in the question and only in the weak passage, so it would add a term.
+    let question = "our integration fails with request limit exceeded in the sandbox, what can we do about the daily API limit";
+    let out = local.respond(&ask(question, "en", vec![strong.clone(), weak.clone()]));
+    assert_eq!(out.citations.len(), 1, "{}", out.text);
+    assert_eq!(out.citations[0].slug, strong.citation.slug);
+    assert!(!out.text.contains("credentials"), "{}", out.text);
+}
