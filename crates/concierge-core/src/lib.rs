@@ -9,12 +9,12 @@ pub mod config;
 pub mod engine;
 /// Newtype identifiers (`ConversationId(Uuid)` and friends).
 pub mod id;
+/// Closed sets of values (channels, statuses, roles …) shared by the API and the store.
+pub mod kinds;
 /// Retrieved passages and their citations (shared by knowledge and answering).
 pub mod knowledge;
 /// Language-model configuration (`[llm]`): providers, routes, prices, budgets.
 pub mod llm_config;
-/// Closed sets of values (channels, statuses, roles …) shared by the API and the store.
-pub mod kinds;
 /// Domain records: organizations, users, conversations, messages, …
 pub mod model;
 /// Input limits and validation shared by every entry point.
