@@ -330,7 +330,7 @@ impl KnowledgeBase {
             v.retain_articles(org, &keep);
         }
         let stale: Vec<KnowledgeEntry> = current
-            .into_iter()
+            .iter()
             .filter(|e| {
                 let fresh = indexed.get(&e.id) == Some(&e.version);
                 if fresh {
@@ -338,41 +338,52 @@ impl KnowledgeBase {
                 }
                 !fresh
             })
+            .cloned()
             .collect();
         report.indexed = stale.len();
-        let (_, embedded) = match self.index_entries_blocking(org, stale.clone()).await {
+        let reindexed = !stale.is_empty();
+        let (_, embedded) = match self.index_entries_blocking(org, stale).await {
             Ok(done) => done,
             // Another process owns the index and will sync it itself.
             Err(e) if e.is_index_locked() => return Ok(SyncReport::default()),
             Err(e) => return Err(e),
         };
         report.embedded = embedded;
-        if report.removed > 0 && stale.is_empty() {
+        if report.removed > 0 && !reindexed {
             self.index.commit()?;
             if let Some(v) = &self.vectors {
                 v.save(org)?;
             }
         }
         // Chunks of unchanged articles may still lack vectors (an encoder
-        // added since they were indexed).
+        // added since they were indexed). Counting is cheap; re-chunking
+        // every article is done only when the counts disagree.
         if let (Some(v), Some(_)) = (&self.vectors, &self.encoder) {
-            let have = v.chunk_keys(org);
-            let all = self.store.current_knowledge(org).await?;
-            let missing: Vec<KnowledgeEntry> = all
-                .into_iter()
-                .filter(|e| {
-                    chunk(&e.body, &self.chunking)
-                        .iter()
-                        .any(|c| !have.contains(&chunk_key(e.id, e.version, c.index)))
-                })
-                .collect();
-            if !missing.is_empty() {
-                let chunked: Vec<(&KnowledgeEntry, Vec<Chunk>)> = missing
-                    .iter()
-                    .map(|e| (e, chunk(&e.body, &self.chunking)))
-                    .collect();
-                report.embedded += self.embed(org, &chunked);
-                v.save(org)?;
+            if v.len(org) < self.index.count_chunks(org)? {
+                let inner = self.inner.clone();
+                report.embedded +=
+                    tokio::task::spawn_blocking(move || -> Result<usize, KnowledgeError> {
+                        let have = inner
+                            .vectors
+                            .as_ref()
+                            .map(|v| v.chunk_keys(org))
+                            .unwrap_or_default();
+                        let chunked: Vec<(&KnowledgeEntry, Vec<Chunk>)> = current
+                            .iter()
+                            .map(|e| (e, chunk(&e.body, &inner.chunking)))
+                            .filter(|(e, cs)| {
+                                cs.iter()
+                                    .any(|c| !have.contains(&chunk_key(e.id, e.version, c.index)))
+                            })
+                            .collect();
+                        let n = inner.embed(org, &chunked);
+                        if let Some(v) = &inner.vectors {
+                            v.save(org)?;
+                        }
+                        Ok(n)
+                    })
+                    .await
+                    .map_err(|e| KnowledgeError::invalid("index", "task", e.to_string()))??;
             }
         }
         Ok(report)

@@ -137,14 +137,8 @@ pub fn evaluate(
     })
 }
 
-/// Nearest-rank percentile of sorted values.
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
+/// Nearest-rank percentile of sorted values (the NLU evaluation's).
+pub use concierge_nlu::eval::percentile;
 
 #[cfg(test)]
 mod tests {

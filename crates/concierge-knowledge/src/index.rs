@@ -81,7 +81,6 @@ struct LangFields {
 
 #[derive(Debug, Clone)]
 struct Fields {
-    chunk_id: Field,
     org: Field,
     article_id: Field,
     slug: Field,
@@ -105,7 +104,6 @@ struct Fields {
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let mut per_lang = Vec::new();
-    let chunk_id = b.add_text_field("chunk_id", STRING | STORED);
     let org = b.add_text_field("org", STRING);
     let article_id = b.add_text_field("article_id", STRING | STORED);
     let slug = b.add_text_field("slug", STRING | STORED);
@@ -139,7 +137,6 @@ fn schema() -> (Schema, Fields) {
         ));
     }
     let fields = Fields {
-        chunk_id,
         org,
         article_id,
         slug,
@@ -370,10 +367,6 @@ impl SearchIndex {
         let expires = entry.expires_at.map_or(i64::MAX, |t| t.timestamp());
         for c in chunks {
             let mut doc = TantivyDocument::default();
-            doc.add_text(
-                f.chunk_id,
-                format!("{article}:{}:{}", entry.version, c.index),
-            );
             doc.add_text(f.org, &org);
             doc.add_text(f.article_id, &article);
             doc.add_text(f.slug, &entry.slug);
@@ -463,6 +456,15 @@ impl SearchIndex {
             }
         }
         Ok(out)
+    }
+
+    /// Number of chunk documents of `org`.
+    pub fn count_chunks(&self, org: OrgId) -> Result<usize, KnowledgeError> {
+        let query = term_query(self.fields.org, &org.0.simple().to_string());
+        Ok(self
+            .reader
+            .searcher()
+            .search(&*query, &tantivy::collector::Count)?)
     }
 
     /// Number of chunk documents (all tenants).

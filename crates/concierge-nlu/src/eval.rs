@@ -209,7 +209,7 @@ pub fn score(gold: &[Option<&str>], predicted: &[Option<&str>]) -> Scores {
 }
 
 /// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
