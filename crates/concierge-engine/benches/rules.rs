@@ -1,0 +1,2 @@
+//! Rule evaluation benchmark. (Being written.)
+fn main() {}

@@ -1,0 +1,1 @@
+//! Declarative workflows. (Being written.)
