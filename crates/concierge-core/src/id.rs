@@ -86,6 +86,14 @@ new_id!(
     /// An escalation to a human.
     EscalationId
 );
+new_id!(
+    /// A support case (the local CaseSystem's record).
+    CaseId
+);
+new_id!(
+    /// A moderation flag awaiting review.
+    FlagId
+);
 
 #[cfg(test)]
 mod tests {

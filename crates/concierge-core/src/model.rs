@@ -66,6 +66,16 @@ pub struct Conversation {
     pub context: Value,
     pub metadata: Value,
     pub salesforce_case_id: Option<String>,
+    /// The queue the conversation is routed to (set by routing or escalation).
+    pub queue: Option<String>,
+    /// Its priority, once routed or escalated.
+    pub priority: Option<Priority>,
+    /// The human agent who claimed it.
+    pub assignee_id: Option<UserId>,
+    /// When the customer first got an answer (from the AI or a human).
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// The comment left with the CSAT score.
+    pub csat_comment: Option<String>,
 }
 
 /// One message.
@@ -85,6 +95,11 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// What the engine understood and did for this message: language,
+    /// emotions, toxicity, citations, decision (an object; `{}` when none).
+    pub analysis: Value,
+    /// `warned` or `blocked` when moderation flagged the message.
+    pub moderation: Option<String>,
 }
 
 /// Metadata of an API key (never the key itself).
@@ -140,6 +155,20 @@ pub struct Escalation {
     pub resolution: Option<String>,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The summary card handed to the human agent (an object).
+    pub summary: Value,
+    /// The customer's tier when escalated (SLA policy input).
+    pub tier: Option<String>,
+    /// When a human must first answer.
+    pub first_response_deadline: Option<DateTime<Utc>>,
+    /// When a human first answered.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// When an agent claimed it.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// When an SLA was breached.
+    pub breached_at: Option<DateTime<Utc>>,
+    /// Which SLA was breached: `first_response` or `resolution`.
+    pub breach_kind: Option<String>,
 }
 
 /// Something the agent does on the customer's behalf.
@@ -181,4 +210,49 @@ pub struct KnowledgeEntry {
     /// Hash of the content fields; re-ingesting identical content adds no version.
     pub content_hash: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A support case recorded by the local case system (the Salesforce issue
+/// adds the real one behind the same seam).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Case {
+    pub id: CaseId,
+    pub org_id: OrgId,
+    pub conversation_id: Option<ConversationId>,
+    /// Eight digits, per tenant, like Salesforce's CaseNumber (`00001001`).
+    pub case_number: String,
+    pub subject: String,
+    pub description: String,
+    /// `New`, `Working`, `Escalated`, `Closed` (Salesforce's default picklist).
+    pub status: String,
+    pub priority: Priority,
+    /// Where it came from: `Chat`, `Web`, `Email`, …
+    pub origin: String,
+    pub queue: Option<String>,
+    pub contact_email: Option<String>,
+    /// The idempotency key the case was created with (e.g. the conversation id).
+    pub external_id: Option<String>,
+    /// Everything else the case carries (summary card, transcript excerpt …).
+    pub details: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A message moderation flagged, with its review state.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ModerationFlag {
+    pub id: FlagId,
+    pub org_id: OrgId,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
+    /// `warned` or `blocked`.
+    pub level: String,
+    pub score: f64,
+    pub categories: Value,
+    /// `pending`, `reviewed` or `resolved`.
+    pub review_status: String,
+    pub reviewed_by: Option<UserId>,
+    pub review_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
 }

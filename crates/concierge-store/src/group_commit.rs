@@ -27,25 +27,28 @@
 
 use std::collections::HashMap;
 
-use concierge_core::model::{Conversation, Message};
-use concierge_core::{ConversationId, ConversationStatus, MessageId, OrgId};
+use concierge_core::model::{Conversation, Escalation, Message};
+use concierge_core::{ConversationId, ConversationStatus, EscalationId, MessageId, OrgId};
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
-use crate::repo::Tally;
-use crate::rows::{ConversationRow, MessageRow, CONVERSATION_COLUMNS, MESSAGE_COLUMNS};
+use crate::repo::{turn_events, Tally, INSERT_ESCALATION, INSERT_FLAG};
+use crate::rows::{
+    ConversationRow, EscalationRow, MessageRow, CONVERSATION_COLUMNS, ESCALATION_COLUMNS,
+    MESSAGE_COLUMNS,
+};
 use crate::sqlite::SqliteBackend;
-use crate::{now, NewConversation, NewMessage};
+use crate::{now, NewConversation, NewEscalation, NewMessage, NewModerationFlag, TurnEffects};
 
 /// At most this many new rows (messages and conversations) go into one
 /// transaction: 13 bound values each, well under SQLite's limit of 32,766.
 const MAX_ROWS: usize = 512;
 
 /// What an append returns.
-type Appended = (Conversation, Vec<Message>);
+type Appended = crate::TurnRecord;
 
 /// One queued write.
 #[derive(Debug)]
@@ -54,6 +57,7 @@ enum Job {
         org: OrgId,
         conversation: ConversationId,
         messages: Vec<NewMessage>,
+        effects: Box<TurnEffects>,
         reply: oneshot::Sender<Result<Appended>>,
     },
     Create {
@@ -117,6 +121,7 @@ impl Writer {
         org: OrgId,
         conversation: ConversationId,
         messages: &[NewMessage],
+        effects: &TurnEffects,
     ) -> Result<Appended> {
         let (reply, answer) = oneshot::channel();
         let messages = messages.to_vec();
@@ -124,6 +129,7 @@ impl Writer {
             org,
             conversation,
             messages,
+            effects: Box::new(effects.clone()),
             reply,
         };
         self.queue.send(job).await.map_err(|_| closed())?;
@@ -205,8 +211,12 @@ async fn write(db: &SqliteBackend, jobs: Vec<Job>) {
                 org,
                 conversation,
                 messages,
+                effects,
                 ..
-            } => Done::Appended(db.append_messages(*org, *conversation, messages).await),
+            } => Done::Appended(
+                db.record_turn(*org, *conversation, messages, effects)
+                    .await,
+            ),
             Job::Create { org, new, .. } => Done::Created(db.create_conversation(*org, new).await),
         };
         answer(job, done);
@@ -244,7 +254,7 @@ struct Touched {
 /// A row for the outbox.
 struct Event {
     org: OrgId,
-    topic: &'static str,
+    topic: String,
     payload: serde_json::Value,
 }
 
@@ -289,16 +299,19 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
     let mut order: Vec<Uuid> = Vec::new();
     let mut new_messages: Vec<(MessageId, usize, OrgId, ConversationId, &NewMessage)> = Vec::new();
     let mut new_conversations: Vec<(ConversationId, usize, OrgId, &NewConversation)> = Vec::new();
+    let mut new_escalations: Vec<(EscalationId, usize, OrgId, ConversationId, &NewEscalation)> =
+        Vec::new();
+    let mut new_flags: Vec<(OrgId, ConversationId, MessageId, &NewModerationFlag)> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        let (org, conversation, messages) = match job {
+        let (org, conversation, messages, effects) = match job {
             Job::Create { org, new, .. } => {
                 let id = ConversationId::new();
                 new_conversations.push((id, i, *org, new));
                 let payload = serde_json::json!({ "conversation_id": id, "channel": new.channel });
                 events.push(Event {
                     org: *org,
-                    topic: "conversation.created",
+                    topic: "conversation.created".to_owned(),
                     payload,
                 });
                 outcomes.push(None);
@@ -308,8 +321,9 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 org,
                 conversation,
                 messages,
+                effects,
                 ..
-            } => (*org, *conversation, messages),
+            } => (*org, *conversation, messages, effects),
         };
         let Some(c) = current.get(&conversation.0).filter(|c| c.org_id == org) else {
             outcomes.push(Some(Done::Appended(Err(StoreError::NotFound(
@@ -325,16 +339,22 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
             outcomes.push(Some(Done::Appended(Err(e))));
             continue;
         }
-        let t = touched.entry(c.id.0).or_insert_with(|| {
-            order.push(c.id.0);
-            Touched {
-                org,
-                tally: Tally::new(c),
-            }
-        });
+        // The job is tried on a copy so that a refused one leaves no trace.
+        let (before, mut trial) = match touched.get(&c.id.0) {
+            Some(t) => (t.tally.status, t.tally.clone()),
+            None => (c.status, Tally::new(c)),
+        };
         for m in messages {
-            t.tally.add(m);
+            trial.add(m, at);
+        }
+        if let Err(e) = trial.apply(effects, at) {
+            outcomes.push(Some(Done::Appended(Err(e))));
+            continue;
+        }
+        let mut first_message = None;
+        for m in messages {
             let id = MessageId::new();
+            first_message.get_or_insert(id);
             new_messages.push((id, i, org, conversation, m));
             let payload = serde_json::json!({
                 "conversation_id": conversation,
@@ -343,9 +363,27 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
             });
             events.push(Event {
                 org,
-                topic: "message.created",
+                topic: "message.created".to_owned(),
                 payload,
             });
+        }
+        let escalation = effects.escalation.as_ref().map(|e| {
+            let id = EscalationId::new();
+            new_escalations.push((id, i, org, conversation, e));
+            id
+        });
+        if let (Some(f), Some(m)) = (&effects.flag, first_message) {
+            new_flags.push((org, conversation, m, f));
+        }
+        for (topic, payload) in turn_events(conversation, before, trial.status, effects, escalation) {
+            events.push(Event { org, topic, payload });
+        }
+        match touched.get_mut(&c.id.0) {
+            Some(t) => t.tally = trial,
+            None => {
+                order.push(c.id.0);
+                touched.insert(c.id.0, Touched { org, tally: trial });
+            }
         }
         outcomes.push(None);
     }
@@ -385,7 +423,8 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
     if !new_messages.is_empty() {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (id, org_id, conversation_id, sender_type, sender_id, content, \
-             content_type, intent, intent_confidence, entities, sentiment, attachments, created_at) ",
+             content_type, intent, intent_confidence, entities, sentiment, attachments, created_at, \
+             analysis, moderation) ",
         );
         qb.push_values(&new_messages, |mut b, (id, _, org, conversation, m)| {
             b.push_bind(id.0)
@@ -400,7 +439,9 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 .push_bind(Json(&m.entities))
                 .push_bind(m.sentiment)
                 .push_bind(Json(&m.attachments))
-                .push_bind(at);
+                .push_bind(at)
+                .push_bind(Json(&m.analysis))
+                .push_bind(m.moderation.as_deref());
         });
         qb.push(format!(" RETURNING {MESSAGE_COLUMNS}"));
         let rows: Vec<MessageRow> = qb
@@ -421,7 +462,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
         );
         qb.push_values(&events, |mut b, e| {
             b.push_bind(e.org.0)
-                .push_bind(e.topic)
+                .push_bind(e.topic.as_str())
                 .push_bind(Json(&e.payload))
                 .push("'pending'")
                 .push("0")
@@ -440,7 +481,10 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
              ai_message_count = ai_message_count + v.column5, \
              ai_confidence_sum = ai_confidence_sum + v.column6, \
              ai_confidence_n = ai_confidence_n + v.column7, ai_confidence_min = v.column8, \
-             sentiment = v.column9, status = v.column10, last_activity_at = v.column11 FROM (",
+             sentiment = v.column9, status = v.column10, last_activity_at = v.column11, \
+             context = COALESCE(v.column12, context), queue = v.column13, priority = v.column14, \
+             escalated = v.column15, escalation_reason = v.column16, resolution_type = v.column17, \
+             resolution_seconds = v.column18, ended_at = v.column19, first_response_at = v.column20 FROM (",
         );
         let mut first = true;
         for id in &order {
@@ -458,7 +502,16 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 .push_bind(t.tally.conf_min)
                 .push_bind(t.tally.sentiment)
                 .push_bind(t.tally.status.as_str())
-                .push_bind(at);
+                .push_bind(at)
+                .push_bind(t.tally.context.as_ref().map(Json))
+                .push_bind(t.tally.queue.as_deref())
+                .push_bind(t.tally.priority.map(|p| p.as_str()))
+                .push_bind(t.tally.escalated)
+                .push_bind(t.tally.escalation_reason.as_deref())
+                .push_bind(t.tally.resolution_type.as_deref())
+                .push_bind(t.tally.resolution_seconds)
+                .push_bind(t.tally.ended_at)
+                .push_bind(t.tally.first_response_at);
             qb.push(")");
         }
         qb.push(format!(
@@ -474,6 +527,55 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
             let c = row.into_domain()?;
             updated.insert(c.id.0, c);
         }
+    }
+    // 7. Escalation records and moderation flags.
+    let mut escalations: HashMap<usize, Escalation> = HashMap::new();
+    for (id, i, org, conversation, e) in &new_escalations {
+        let row: EscalationRow = sqlx::query_as(&format!(
+            "{INSERT_ESCALATION} RETURNING {ESCALATION_COLUMNS}"
+        ))
+        .bind(id.0)
+        .bind(org.0)
+        .bind(conversation.0)
+        .bind(&e.reason)
+        .bind(e.priority.as_str())
+        .bind(&e.queue)
+        .bind(e.sla_deadline)
+        .bind(at)
+        .bind(Json(&e.summary))
+        .bind(e.tier.map(|t| t.as_str()))
+        .bind(e.first_response_deadline)
+        .fetch_one(&mut *tx)
+        .await?;
+        escalations.insert(*i, row.into_domain()?);
+    }
+    for (i, job) in jobs.iter().enumerate() {
+        if let (None, Job::Append { org, conversation, messages, .. }) = (&outcomes[i], job) {
+            if messages
+                .iter()
+                .any(|m| m.sender_type == concierge_core::SenderType::HumanAgent)
+            {
+                sqlx::query(crate::repo::ESCALATION_FIRST_RESPONSE)
+                    .bind(org.0)
+                    .bind(conversation.0)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+    }
+    for (org, conversation, message, f) in &new_flags {
+        sqlx::query(INSERT_FLAG)
+            .bind(Uuid::now_v7())
+            .bind(org.0)
+            .bind(conversation.0)
+            .bind(message.0)
+            .bind(&f.level)
+            .bind(f.score.clamp(0.0, 1.0))
+            .bind(Json(&f.categories))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
 
@@ -511,7 +613,11 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                     updated
                         .get(&conversation.0)
                         .cloned()
-                        .map(|c| (c, messages))
+                        .map(|c| crate::TurnRecord {
+                            conversation: c,
+                            messages,
+                            escalation: escalations.remove(&i),
+                        })
                         .ok_or_else(|| missing("an updated conversation"))
                 }),
             },

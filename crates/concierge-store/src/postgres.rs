@@ -94,6 +94,7 @@ impl PgBackend {
         _org: OrgId,
         _conversation: concierge_core::ConversationId,
         _messages: &[crate::NewMessage],
+        _effects: &crate::TurnEffects,
     ) -> Option<Result<crate::sqlite::AppendOutcome>> {
         None
     }
@@ -111,6 +112,10 @@ impl PgBackend {
     pub(crate) const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     /// Row locking for read-modify-write of one conversation.
     pub(crate) const FOR_UPDATE: &'static str = " FOR UPDATE";
+    /// The engine's decision recorded in a message's analysis, as text.
+    pub(crate) const DECISION: &'static str = "(analysis->>'decision')";
+    /// How often a conversation was reopened (its context's `reopens`).
+    pub(crate) const REOPENS: &'static str = "COALESCE((context->>'reopens')::bigint, 0)";
 }
 
 impl crate::BackendDb for PgBackend {

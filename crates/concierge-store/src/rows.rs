@@ -164,7 +164,8 @@ impl RefreshRow {
 pub(crate) const CONVERSATION_COLUMNS: &str = "id, org_id, customer_id, channel, status, started_at, \
     last_activity_at, ended_at, message_count, user_message_count, ai_message_count, ai_confidence_sum, \
     ai_confidence_n, ai_confidence_min, sentiment, escalated, escalation_reason, resolution_type, \
-    resolution_seconds, satisfaction, context, metadata, salesforce_case_id";
+    resolution_seconds, satisfaction, context, metadata, salesforce_case_id, queue, priority, assignee_id, \
+    first_response_at, csat_comment";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ConversationRow {
@@ -191,6 +192,11 @@ pub(crate) struct ConversationRow {
     context: Json<Value>,
     metadata: Json<Value>,
     salesforce_case_id: Option<String>,
+    queue: Option<String>,
+    priority: Option<String>,
+    assignee_id: Option<Uuid>,
+    first_response_at: Option<DateTime<Utc>>,
+    csat_comment: Option<String>,
 }
 
 impl ConversationRow {
@@ -219,13 +225,19 @@ impl ConversationRow {
             context: self.context.0,
             metadata: self.metadata.0,
             salesforce_case_id: self.salesforce_case_id,
+            queue: self.queue,
+            priority: self.priority.as_deref().map(kind).transpose()?,
+            assignee_id: self.assignee_id.map(UserId),
+            first_response_at: self.first_response_at,
+            csat_comment: self.csat_comment,
         })
     }
 }
 
 pub(crate) const MESSAGE_COLUMNS: &str =
     "id, conversation_id, sender_type, sender_id, content, content_type, \
-    intent, intent_confidence, entities, sentiment, attachments, created_at, edited_at, deleted_at";
+    intent, intent_confidence, entities, sentiment, attachments, created_at, edited_at, deleted_at, \
+    analysis, moderation";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MessageRow {
@@ -243,6 +255,8 @@ pub(crate) struct MessageRow {
     created_at: DateTime<Utc>,
     edited_at: Option<DateTime<Utc>>,
     deleted_at: Option<DateTime<Utc>>,
+    analysis: Json<Value>,
+    moderation: Option<String>,
 }
 
 impl MessageRow {
@@ -262,6 +276,8 @@ impl MessageRow {
             created_at: self.created_at,
             edited_at: self.edited_at,
             deleted_at: self.deleted_at,
+            analysis: self.analysis.0,
+            moderation: self.moderation,
         })
     }
 }
@@ -325,7 +341,8 @@ impl OutboxRow {
 
 pub(crate) const ESCALATION_COLUMNS: &str =
     "id, org_id, conversation_id, reason, priority, queue, assignee_id, \
-    sla_deadline, resolution, created_at, resolved_at";
+    sla_deadline, resolution, created_at, resolved_at, summary, tier, first_response_deadline, \
+    first_response_at, claimed_at, breached_at, breach_kind";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct EscalationRow {
@@ -340,6 +357,13 @@ pub(crate) struct EscalationRow {
     resolution: Option<String>,
     created_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
+    summary: Json<Value>,
+    tier: Option<String>,
+    first_response_deadline: Option<DateTime<Utc>>,
+    first_response_at: Option<DateTime<Utc>>,
+    claimed_at: Option<DateTime<Utc>>,
+    breached_at: Option<DateTime<Utc>>,
+    breach_kind: Option<String>,
 }
 
 impl EscalationRow {
@@ -356,6 +380,13 @@ impl EscalationRow {
             resolution: self.resolution,
             created_at: self.created_at,
             resolved_at: self.resolved_at,
+            summary: self.summary.0,
+            tier: self.tier,
+            first_response_deadline: self.first_response_deadline,
+            first_response_at: self.first_response_at,
+            claimed_at: self.claimed_at,
+            breached_at: self.breached_at,
+            breach_kind: self.breach_kind,
         })
     }
 }
@@ -440,6 +471,88 @@ impl KnowledgeRow {
             translation_of: self.translation_of,
             content_hash: self.content_hash,
             created_at: self.created_at,
+        }
+    }
+}
+
+pub(crate) const CASE_COLUMNS: &str = "id, org_id, conversation_id, case_number, subject, description, status, \
+    priority, origin, queue, contact_email, external_id, details, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CaseRow {
+    id: Uuid,
+    org_id: Uuid,
+    conversation_id: Option<Uuid>,
+    case_number: String,
+    subject: String,
+    description: String,
+    status: String,
+    priority: String,
+    origin: String,
+    queue: Option<String>,
+    contact_email: Option<String>,
+    external_id: Option<String>,
+    details: Json<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl CaseRow {
+    pub(crate) fn into_domain(self) -> Result<Case> {
+        Ok(Case {
+            id: CaseId(self.id),
+            org_id: OrgId(self.org_id),
+            conversation_id: self.conversation_id.map(ConversationId),
+            case_number: self.case_number,
+            subject: self.subject,
+            description: self.description,
+            status: self.status,
+            priority: kind(&self.priority)?,
+            origin: self.origin,
+            queue: self.queue,
+            contact_email: self.contact_email,
+            external_id: self.external_id,
+            details: self.details.0,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub(crate) const FLAG_COLUMNS: &str = "id, org_id, conversation_id, message_id, level, score, categories, \
+    review_status, reviewed_by, review_note, created_at, reviewed_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FlagRow {
+    id: Uuid,
+    org_id: Uuid,
+    conversation_id: Uuid,
+    message_id: Uuid,
+    level: String,
+    score: f64,
+    categories: Json<Value>,
+    review_status: String,
+    reviewed_by: Option<Uuid>,
+    review_note: Option<String>,
+    created_at: DateTime<Utc>,
+    reviewed_at: Option<DateTime<Utc>>,
+}
+
+impl FlagRow {
+    pub(crate) fn into_domain(self) -> ModerationFlag {
+        ModerationFlag {
+            id: FlagId(self.id),
+            org_id: OrgId(self.org_id),
+            conversation_id: ConversationId(self.conversation_id),
+            message_id: MessageId(self.message_id),
+            level: self.level,
+            score: self.score,
+            categories: self.categories.0,
+            review_status: self.review_status,
+            reviewed_by: self.reviewed_by.map(UserId),
+            review_note: self.review_note,
+            created_at: self.created_at,
+            reviewed_at: self.reviewed_at,
         }
     }
 }

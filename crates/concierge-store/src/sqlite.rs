@@ -27,10 +27,7 @@ pub struct SqliteBackend {
 pub(crate) type Tx = Transaction<'static, Sqlite>;
 
 /// What a message append returns: the conversation after it and the stored messages.
-pub(crate) type AppendOutcome = (
-    concierge_core::model::Conversation,
-    Vec<concierge_core::model::Message>,
-);
+pub(crate) type AppendOutcome = crate::TurnRecord;
 
 impl SqliteBackend {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or a path).
@@ -86,9 +83,10 @@ impl SqliteBackend {
         org: OrgId,
         conversation: concierge_core::ConversationId,
         messages: &[crate::NewMessage],
+        effects: &crate::TurnEffects,
     ) -> Option<crate::Result<AppendOutcome>> {
         match &self.writer {
-            Some(w) => Some(w.append(org, conversation, messages).await),
+            Some(w) => Some(w.append(org, conversation, messages, effects).await),
             None => None,
         }
     }
@@ -158,6 +156,10 @@ impl SqliteBackend {
     pub(crate) const SKIP_LOCKED: &'static str = "";
     /// Row locking for read-modify-write; the single writer already serialises.
     pub(crate) const FOR_UPDATE: &'static str = "";
+    /// The engine's decision recorded in a message's analysis, as text.
+    pub(crate) const DECISION: &'static str = "json_extract(analysis, '$.decision')";
+    /// How often a conversation was reopened (its context's `reopens`).
+    pub(crate) const REOPENS: &'static str = "COALESCE(json_extract(context, '$.reopens'), 0)";
 }
 
 /// A reader connection for one statement; `commit` only returns it to the

@@ -85,6 +85,10 @@ pub struct NewMessage {
     pub entities: Value,
     pub sentiment: Option<f64>,
     pub attachments: Value,
+    /// What the engine understood and did (an object; `{}` for none).
+    pub analysis: Value,
+    /// `warned` or `blocked` when moderation flagged the message.
+    pub moderation: Option<String>,
 }
 
 impl NewMessage {
@@ -104,8 +108,56 @@ impl NewMessage {
             entities: Value::Array(vec![]),
             sentiment: None,
             attachments: Value::Array(vec![]),
+            analysis: Value::Object(Default::default()),
+            moderation: None,
         }
     }
+}
+
+/// Everything a turn changes besides appending its messages, written in the
+/// same transaction as the messages ([`crate::Store::record_turn`]).
+#[derive(Debug, Clone, Default)]
+pub struct TurnEffects {
+    /// The conversation's status after the turn, checked against the state
+    /// machine. `None`: an initialized conversation becomes active, any
+    /// other keeps its status.
+    pub status: Option<ConversationStatus>,
+    /// Replaces the conversation's context.
+    pub context: Option<Value>,
+    /// Routes the conversation to a queue.
+    pub queue: Option<String>,
+    /// Sets the conversation's priority.
+    pub priority: Option<Priority>,
+    /// Escalates: an escalation record; the conversation is flagged
+    /// escalated with the reason, queue and priority, and its status
+    /// becomes `escalated` unless `status` says otherwise.
+    pub escalation: Option<NewEscalation>,
+    /// How the conversation was resolved (`ai`, `human`, `customer`) when
+    /// `status` is `resolved`.
+    pub resolution: Option<String>,
+    /// A moderation flag on the first message of the turn.
+    pub flag: Option<NewModerationFlag>,
+    /// More outbox events (topic, payload).
+    pub events: Vec<(String, Value)>,
+}
+
+/// A moderation flag for review.
+#[derive(Debug, Clone)]
+pub struct NewModerationFlag {
+    /// `warned` or `blocked`.
+    pub level: String,
+    /// The toxicity score, 0..1.
+    pub score: f64,
+    /// Per-category scores (an object).
+    pub categories: Value,
+}
+
+/// What [`crate::Store::record_turn`] wrote.
+#[derive(Debug, Clone)]
+pub struct TurnRecord {
+    pub conversation: model::Conversation,
+    pub messages: Vec<model::Message>,
+    pub escalation: Option<model::Escalation>,
 }
 
 /// Filters for listing conversations. All are optional and combine with AND.
@@ -142,7 +194,14 @@ pub struct NewEscalation {
     pub reason: String,
     pub priority: Priority,
     pub queue: String,
+    /// The resolution deadline.
     pub sla_deadline: Option<DateTime<Utc>>,
+    /// The first-response deadline.
+    pub first_response_deadline: Option<DateTime<Utc>>,
+    /// The customer's tier.
+    pub tier: Option<CustomerTier>,
+    /// The summary card (an object).
+    pub summary: Value,
 }
 
 /// A new action.
@@ -233,4 +292,77 @@ pub struct PoolStats {
     pub size: u32,
     pub idle: u32,
     pub max: u32,
+}
+
+/// A new case for the local case system. Idempotent on `external_id`.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub conversation_id: Option<ConversationId>,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub priority: Priority,
+    pub origin: String,
+    pub queue: Option<String>,
+    pub contact_email: Option<String>,
+    pub external_id: Option<String>,
+    pub details: Value,
+}
+
+/// Whether a case was created or an existing one (same `external_id`) updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseOutcome {
+    Created,
+    Updated,
+}
+
+/// A tenant's rule set as stored.
+#[derive(Debug, Clone)]
+pub struct StoredRules {
+    pub version: i32,
+    pub document: String,
+    /// `yaml` or `json`.
+    pub format: String,
+    pub updated_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What analytics reads of one conversation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationFacts {
+    pub channel: String,
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub escalated: bool,
+    pub escalation_reason: Option<String>,
+    pub resolution_type: Option<String>,
+    pub resolution_seconds: Option<i64>,
+    pub satisfaction: Option<i32>,
+    pub ai_confidence_sum: f64,
+    pub ai_confidence_n: i64,
+    pub user_message_count: i64,
+    /// How many times the conversation was reopened after being resolved.
+    pub reopens: i64,
+}
+
+/// A count per name (intent, decision, queue …).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct NamedCount {
+    pub name: Option<String>,
+    pub count: i64,
+}
+
+/// Open work in one queue.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct QueueCount {
+    pub queue: String,
+    /// Unresolved escalations.
+    pub open: i64,
+    /// … of which nobody has claimed.
+    pub unassigned: i64,
+    /// … of which breached an SLA.
+    pub breached: i64,
+    /// The earliest SLA deadline among them.
+    pub next_deadline: Option<DateTime<Utc>>,
 }

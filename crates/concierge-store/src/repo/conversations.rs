@@ -1,13 +1,15 @@
 //! Conversations and their messages.
 
+use chrono::{DateTime, Utc};
 use concierge_core::model::{Conversation, Message};
-use concierge_core::{ConversationId, ConversationStatus, MessageId, OrgId, SenderType};
+use concierge_core::{ConversationId, ConversationStatus, EscalationId, MessageId, OrgId, Priority, SenderType};
+use serde_json::Value;
 use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};
 use crate::repo::INSERT_OUTBOX;
 use crate::rows::*;
-use crate::{now, ConversationFilter, Cursor, NewConversation, NewMessage, Page};
+use crate::{now, ConversationFilter, Cursor, NewConversation, NewMessage, Page, TurnEffects, TurnRecord};
 
 repository! {
     /// Starts a conversation. On SQLite it is written by the group-committing
@@ -101,19 +103,37 @@ repository! {
     }
 
     /// Appends messages to a conversation in one transaction: the messages,
-    /// the conversation's counters and status, and one outbox event per message.
-    ///
-    /// On SQLite the append is handed to the group-committing writer
-    /// ([`crate::group_commit`]), which writes concurrent appends together in
-    /// one transaction with the same effect; PostgreSQL, and that writer for
-    /// a lone append, run the transaction below.
+    /// the conversation's counters and status, and one outbox event per
+    /// message. [`Store::record_turn`](crate::Store::record_turn) with no
+    /// further effects.
     pub async fn append_messages(
         &self,
         org: OrgId,
         conversation: ConversationId,
         messages: &[NewMessage],
     ) -> Result<(Conversation, Vec<Message>)> {
-        if let Some(done) = self.grouped_append(org, conversation, messages).await {
+        let r = self.record_turn(org, conversation, messages, &TurnEffects::default()).await?;
+        Ok((r.conversation, r.messages))
+    }
+
+    /// Records one turn in one transaction: the messages (with their
+    /// analysis), the conversation's counters, status (checked against the
+    /// state machine), context, routing and resolution, an escalation record
+    /// with its summary card, a moderation flag, and the outbox events — one
+    /// per message plus `effects.events`. Either all of it is written or none.
+    ///
+    /// On SQLite the turn is handed to the group-committing writer
+    /// ([`crate::group_commit`]), which writes concurrent turns together in
+    /// one transaction with the same effect; PostgreSQL, and that writer for
+    /// a lone turn, run the transaction below.
+    pub async fn record_turn(
+        &self,
+        org: OrgId,
+        conversation: ConversationId,
+        messages: &[NewMessage],
+        effects: &TurnEffects,
+    ) -> Result<TurnRecord> {
+        if let Some(done) = self.grouped_append(org, conversation, messages, effects).await {
             return done;
         }
         let mut tx = self.write_tx(org).await?;
@@ -131,11 +151,14 @@ repository! {
         let mut stored = Vec::with_capacity(messages.len());
         let mut tally = Tally::new(&current);
         for m in messages {
-            tally.add(m);
+            tally.add(m, at);
+        }
+        tally.apply(effects, at)?;
+        for m in messages {
             let row: MessageRow = sqlx::query_as(&format!(
                 "INSERT INTO messages (id, org_id, conversation_id, sender_type, sender_id, content, content_type, \
-                 intent, intent_confidence, entities, sentiment, attachments, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {MESSAGE_COLUMNS}"))
+                 intent, intent_confidence, entities, sentiment, attachments, created_at, analysis, moderation) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING {MESSAGE_COLUMNS}"))
                 .bind(MessageId::new().0)
                 .bind(org.0)
                 .bind(conversation.0)
@@ -149,6 +172,8 @@ repository! {
                 .bind(m.sentiment)
                 .bind(Json(&m.attachments))
                 .bind(at)
+                .bind(Json(&m.analysis))
+                .bind(&m.moderation)
                 .fetch_one(&mut *tx)
                 .await?;
             let msg = row.into_domain()?;
@@ -169,7 +194,9 @@ repository! {
             "UPDATE conversations SET message_count = message_count + $3, user_message_count = user_message_count + $4, \
              ai_message_count = ai_message_count + $5, ai_confidence_sum = ai_confidence_sum + $6, \
              ai_confidence_n = ai_confidence_n + $7, ai_confidence_min = $8, sentiment = $9, status = $10, \
-             last_activity_at = $11 WHERE org_id = $1 AND id = $2 RETURNING {CONVERSATION_COLUMNS}"))
+             last_activity_at = $11, context = COALESCE($12, context), queue = $13, priority = $14, escalated = $15, \
+             escalation_reason = $16, resolution_type = $17, resolution_seconds = $18, ended_at = $19, \
+             first_response_at = $20 WHERE org_id = $1 AND id = $2 RETURNING {CONVERSATION_COLUMNS}"))
             .bind(org.0)
             .bind(conversation.0)
             .bind(tally.count)
@@ -181,10 +208,68 @@ repository! {
             .bind(tally.sentiment)
             .bind(tally.status.as_str())
             .bind(at)
+            .bind(tally.context.as_ref().map(Json))
+            .bind(&tally.queue)
+            .bind(tally.priority.map(|p| p.as_str()))
+            .bind(tally.escalated)
+            .bind(&tally.escalation_reason)
+            .bind(&tally.resolution_type)
+            .bind(tally.resolution_seconds)
+            .bind(tally.ended_at)
+            .bind(tally.first_response_at)
             .fetch_one(&mut *tx)
             .await?;
+        if messages.iter().any(|m| m.sender_type == SenderType::HumanAgent) {
+            sqlx::query(crate::repo::ESCALATION_FIRST_RESPONSE)
+                .bind(org.0)
+                .bind(conversation.0)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut escalation = None;
+        let escalation_id = effects.escalation.as_ref().map(|_| EscalationId::new());
+        if let (Some(e), Some(id)) = (&effects.escalation, escalation_id) {
+            let row: EscalationRow = sqlx::query_as(&format!("{INSERT_ESCALATION} RETURNING {ESCALATION_COLUMNS}"))
+                .bind(id.0)
+                .bind(org.0)
+                .bind(conversation.0)
+                .bind(&e.reason)
+                .bind(e.priority.as_str())
+                .bind(&e.queue)
+                .bind(e.sla_deadline)
+                .bind(at)
+                .bind(Json(&e.summary))
+                .bind(e.tier.map(|t| t.as_str()))
+                .bind(e.first_response_deadline)
+                .fetch_one(&mut *tx)
+                .await?;
+            escalation = Some(row.into_domain()?);
+        }
+        if let (Some(f), Some(first)) = (&effects.flag, stored.first()) {
+            sqlx::query(INSERT_FLAG)
+                .bind(uuid::Uuid::now_v7())
+                .bind(org.0)
+                .bind(conversation.0)
+                .bind(first.id.0)
+                .bind(&f.level)
+                .bind(f.score.clamp(0.0, 1.0))
+                .bind(Json(&f.categories))
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (topic, payload) in turn_events(conversation, current.status, tally.status, effects, escalation_id) {
+            sqlx::query(INSERT_OUTBOX)
+                .bind(org.0)
+                .bind(topic)
+                .bind(Json(&payload))
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
-        Ok((row.into_domain()?, stored))
+        Ok(TurnRecord { conversation: row.into_domain()?, messages: stored, escalation })
     }
 
     /// The last `limit` messages of a conversation, oldest first.
@@ -246,9 +331,48 @@ repository! {
     }
 }
 
-/// How appending messages changes a conversation: the counter increments and
-/// the new minimum confidence, sentiment and status. Shared by the
-/// one-transaction path and SQLite's group commit so that the two agree.
+/// Inserts an escalation (bind: id, org, conversation, reason, priority,
+/// queue, sla_deadline, created_at, summary, tier, first_response_deadline).
+pub(crate) const INSERT_ESCALATION: &str =
+    "INSERT INTO escalations (id, org_id, conversation_id, reason, priority, queue, sla_deadline, created_at, \
+     summary, tier, first_response_deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// Inserts a moderation flag (bind: id, org, conversation, message, level,
+/// score, categories, created_at).
+pub(crate) const INSERT_FLAG: &str =
+    "INSERT INTO moderation_flags (id, org_id, conversation_id, message_id, level, score, categories, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// The outbox events of a turn besides one per message: a status change,
+/// an escalation, and the caller's own.
+pub(crate) fn turn_events(
+    conversation: ConversationId,
+    before: ConversationStatus,
+    after: ConversationStatus,
+    effects: &TurnEffects,
+    escalation: Option<EscalationId>,
+) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if before != after {
+        out.push((
+            "conversation.status_changed".to_owned(),
+            serde_json::json!({ "conversation_id": conversation, "from": before, "to": after }),
+        ));
+    }
+    if let (Some(id), Some(e)) = (escalation, &effects.escalation) {
+        out.push((
+            "conversation.escalated".to_owned(),
+            serde_json::json!({ "conversation_id": conversation, "escalation_id": id, "reason": e.reason,
+                "priority": e.priority, "queue": e.queue }),
+        ));
+    }
+    out.extend(effects.events.iter().cloned());
+    out
+}
+
+/// How a turn changes a conversation: the counter increments and the new
+/// minimum confidence, sentiment, status, routing and resolution. Shared by
+/// the one-transaction path and SQLite's group commit so that the two agree.
 #[derive(Debug, Clone)]
 pub(crate) struct Tally {
     pub(crate) count: i64,
@@ -259,6 +383,17 @@ pub(crate) struct Tally {
     pub(crate) conf_min: Option<f64>,
     pub(crate) sentiment: Option<f64>,
     pub(crate) status: ConversationStatus,
+    /// `None` keeps the stored context.
+    pub(crate) context: Option<Value>,
+    pub(crate) queue: Option<String>,
+    pub(crate) priority: Option<Priority>,
+    pub(crate) escalated: bool,
+    pub(crate) escalation_reason: Option<String>,
+    pub(crate) resolution_type: Option<String>,
+    pub(crate) resolution_seconds: Option<i64>,
+    pub(crate) ended_at: Option<DateTime<Utc>>,
+    pub(crate) first_response_at: Option<DateTime<Utc>>,
+    started_at: DateTime<Utc>,
 }
 
 impl Tally {
@@ -277,11 +412,21 @@ impl Tally {
             } else {
                 current.status
             },
+            context: None,
+            queue: current.queue.clone(),
+            priority: current.priority,
+            escalated: current.escalated,
+            escalation_reason: current.escalation_reason.clone(),
+            resolution_type: current.resolution_type.clone(),
+            resolution_seconds: current.resolution_seconds,
+            ended_at: current.ended_at,
+            first_response_at: current.first_response_at,
+            started_at: current.started_at,
         }
     }
 
     /// Counts one more message.
-    pub(crate) fn add(&mut self, m: &NewMessage) {
+    pub(crate) fn add(&mut self, m: &NewMessage, at: DateTime<Utc>) {
         self.count += 1;
         match m.sender_type {
             SenderType::User => {
@@ -297,8 +442,60 @@ impl Tally {
                     self.conf_n += 1;
                     self.conf_min = Some(self.conf_min.map_or(c, |x| x.min(c)));
                 }
+                self.first_response_at.get_or_insert(at);
+            }
+            SenderType::HumanAgent => {
+                self.first_response_at.get_or_insert(at);
+            }
+            SenderType::System => {}
+        }
+    }
+
+    /// Applies a turn's effects; an illegal status change fails the turn.
+    pub(crate) fn apply(&mut self, effects: &TurnEffects, at: DateTime<Utc>) -> Result<()> {
+        let target = match (effects.status, &effects.escalation) {
+            (Some(s), _) => s,
+            (None, Some(_)) => ConversationStatus::Escalated,
+            (None, None) => self.status,
+        };
+        if !self.status.can_transition_to(target) {
+            return Err(StoreError::InvalidTransition { from: self.status.to_string(), to: target.to_string() });
+        }
+        if let Some(c) = &effects.context {
+            self.context = Some(c.clone());
+        }
+        if let Some(e) = &effects.escalation {
+            self.escalated = true;
+            self.escalation_reason = Some(e.reason.clone());
+            self.queue = Some(e.queue.clone());
+            self.priority = Some(e.priority);
+        }
+        if let Some(q) = &effects.queue {
+            self.queue = Some(q.clone());
+        }
+        if let Some(p) = effects.priority {
+            self.priority = Some(p);
+        }
+        match target {
+            ConversationStatus::Resolved | ConversationStatus::Abandoned if target != self.status => {
+                let how = if target == ConversationStatus::Abandoned {
+                    "abandoned".to_owned()
+                } else {
+                    effects.resolution.clone().unwrap_or_else(|| "ai".to_owned())
+                };
+                self.resolution_type = Some(how);
+                self.ended_at = Some(at);
+                self.resolution_seconds = Some((at - self.started_at).num_seconds().max(0));
+            }
+            s if !s.is_closed() && self.status.is_closed() => {
+                // Reopened: it is no longer resolved.
+                self.resolution_type = None;
+                self.ended_at = None;
+                self.resolution_seconds = None;
             }
             _ => {}
         }
+        self.status = target;
+        Ok(())
     }
 }

@@ -36,15 +36,21 @@ macro_rules! repository {
 
 mod auth;
 mod conversations;
+mod engine;
 mod knowledge;
 mod records;
 
 pub use knowledge::MAX_UPSERT_BATCH;
 mod tenants;
 
-pub(crate) use conversations::Tally;
+pub(crate) use conversations::{turn_events, Tally, INSERT_ESCALATION, INSERT_FLAG};
 
 /// Inserts one outbox row inside the caller's transaction.
 pub(crate) const INSERT_OUTBOX: &str =
     "INSERT INTO outbox (org_id, topic, payload, status, attempts, next_attempt_at, created_at) \
      VALUES ($1, $2, $3, 'pending', 0, $4, $4)";
+
+/// Marks the first human answer on a conversation's open escalation.
+pub(crate) const ESCALATION_FIRST_RESPONSE: &str =
+    "UPDATE escalations SET first_response_at = COALESCE(first_response_at, $3) \
+     WHERE org_id = $1 AND conversation_id = $2 AND resolved_at IS NULL";

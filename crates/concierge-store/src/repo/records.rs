@@ -163,8 +163,7 @@ repository! {
             return Err(StoreError::InvalidTransition { from: from.to_string(), to: "escalated".into() });
         }
         let row: EscalationRow = sqlx::query_as(&format!(
-            "INSERT INTO escalations (id, org_id, conversation_id, reason, priority, queue, sla_deadline, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ESCALATION_COLUMNS}"))
+            "{} RETURNING {ESCALATION_COLUMNS}", crate::repo::INSERT_ESCALATION))
             .bind(EscalationId::new().0)
             .bind(org.0)
             .bind(new.conversation_id.0)
@@ -173,16 +172,21 @@ repository! {
             .bind(&new.queue)
             .bind(new.sla_deadline)
             .bind(at)
+            .bind(Json(&new.summary))
+            .bind(new.tier.map(|t| t.as_str()))
+            .bind(new.first_response_deadline)
             .fetch_one(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE conversations SET escalated = $3, escalation_reason = $4, status = 'escalated', last_activity_at = $5 \
-             WHERE org_id = $1 AND id = $2")
+            "UPDATE conversations SET escalated = $3, escalation_reason = $4, status = 'escalated', last_activity_at = $5, \
+             queue = $6, priority = $7 WHERE org_id = $1 AND id = $2")
             .bind(org.0)
             .bind(new.conversation_id.0)
             .bind(true)
             .bind(&new.reason)
             .bind(at)
+            .bind(&new.queue)
+            .bind(new.priority.as_str())
             .execute(&mut *tx)
             .await?;
         sqlx::query(crate::repo::INSERT_OUTBOX)

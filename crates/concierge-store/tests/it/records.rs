@@ -173,6 +173,9 @@ async fn escalations_actions_and_knowledge_versions() {
                     priority: Priority::High,
                     queue: "tier2".into(),
                     sla_deadline: Some(now() + chrono::Duration::hours(1)),
+                    first_response_deadline: None,
+                    tier: None,
+                    summary: json!({"title": "needs a human"}),
                 },
             )
             .await
@@ -181,6 +184,9 @@ async fn escalations_actions_and_knowledge_versions() {
         let c = s.get_conversation(o.id, c.id).await.unwrap();
         assert!(c.escalated);
         assert_eq!(c.status, ConversationStatus::Escalated);
+        assert_eq!(c.queue.as_deref(), Some("tier2"));
+        assert_eq!(c.priority, Some(Priority::High));
+        assert_eq!(e.summary, json!({"title": "needs a human"}));
         assert_eq!(
             c.escalation_reason.as_deref(),
             Some("customer asked for a human")
