@@ -61,6 +61,9 @@ pub enum Command {
     /// Knowledge base: ingest articles, search, evaluate retrieval, benchmark.
     #[command(subcommand)]
     Kb(crate::kb::KbCommand),
+    /// Conversation scenarios: run YAML conversations end to end through the HTTP API.
+    #[command(subcommand)]
+    Scenario(crate::scenario::ScenarioCommand),
 }
 
 #[derive(Debug, Subcommand)]

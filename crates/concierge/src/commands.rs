@@ -94,6 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Api(args)) => crate::bench::api(args).await,
         Command::Kb(command) => crate::kb::run(command, load(None)?).await,
+        Command::Scenario(command) => crate::scenario::run(command).await,
         // Training and inference are CPU-bound: off the async runtime.
         Command::Nlu(command) => {
             // The configured data directory (flag, environment or file);
@@ -143,8 +144,19 @@ fn init_logging(config: &Config) {
     };
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
-    init_logging(&config);
+/// A bound (not yet serving) Concierge, as `serve` runs it; `concierge
+/// scenario run` starts the same thing in-process.
+#[derive(Debug)]
+pub struct Started {
+    pub app: Application,
+    /// First-start credentials (a new database only).
+    pub demo: Option<admin::DemoCredentials>,
+    pub knowledge: Arc<concierge_knowledge::KnowledgeBase>,
+}
+
+/// Opens the store, bootstraps the demo tenant, opens the knowledge base
+/// (loading the demo articles in the background) and binds the server.
+pub async fn start(config: Config) -> anyhow::Result<Started> {
     let store = open_store(&config).await?;
     let demo = if config.bootstrap.demo_tenant {
         admin::bootstrap_demo(&store).await?
@@ -163,7 +175,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         demo_org,
         config.knowledge.sync_interval_secs,
     );
-    let backend = store.backend().as_str();
+    let app = Application::build(config, store, Arc::new(PlaceholderEngine))
+        .await
+        .context("cannot start the server (is the port already in use?)")?;
+    Ok(Started {
+        app,
+        demo,
+        knowledge,
+    })
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    init_logging(&config);
     let configured_url = config.server.public_url.clone();
     let config_index_dir = config
         .knowledge
@@ -171,9 +194,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| crate::kb::index_dir(&config));
     let listen_ip = config.server.listen.ip();
-    let app = Application::build(config, store, Arc::new(PlaceholderEngine))
-        .await
-        .context("cannot start the server (is the port already in use?)")?;
+    let Started {
+        app,
+        demo,
+        knowledge,
+    } = start(config).await?;
+    let backend = app.state().store.backend().as_str();
     // With port 0 the OS picks the port: print the one actually bound.
     let base = match configured_url {
         Some(u) => u.trim_end_matches('/').to_owned(),

@@ -7,6 +7,8 @@ mod cli;
 mod commands;
 mod kb;
 mod nlu;
+/// `concierge scenario run`: conversation scenarios driven through the HTTP API.
+mod scenario;
 mod settings;
 
 use clap::Parser;

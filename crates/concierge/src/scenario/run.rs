@@ -1,0 +1,523 @@
+//! The HTTP driver: each scenario is one conversation on a Concierge server,
+//! driven through its public API exactly as an integration would. The
+//! customer speaks through the service API key; agent turns and `advance`
+//! use a staff sign-in (a JWT, renewed when it expires).
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use super::check;
+use super::format::{Action, Scenario};
+use super::report::{ScenarioResult, TurnResult};
+
+/// Longest a single request may take (an engine calling a remote language
+/// model can be slow; a hung server must not hang the run).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// How often a rate-limited request is retried (after `Retry-After`).
+const RATE_LIMIT_RETRIES: u32 = 5;
+
+/// Where and as whom to run.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// e.g. `http://127.0.0.1:8080` (no trailing slash).
+    pub base: String,
+    /// A `service` API key: the customer's side of the conversation.
+    pub api_key: String,
+    /// An admin (or agent) for agent turns and `advance`.
+    pub staff: Option<StaffLogin>,
+}
+
+/// Staff credentials for `POST /v1/auth/token`.
+#[derive(Clone)]
+pub struct StaffLogin {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for StaffLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffLogin")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request that did not succeed, as one failure line.
+#[derive(Debug)]
+struct HttpError {
+    status: Option<StatusCode>,
+    message: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Auth {
+    Service,
+    Staff,
+}
+
+/// Drives scenarios against one server with one shared HTTP client.
+#[derive(Debug)]
+pub struct Driver {
+    client: reqwest::Client,
+    target: Target,
+    /// The staff access token, signed in on first use.
+    token: tokio::sync::Mutex<Option<String>>,
+}
+
+impl Driver {
+    pub fn new(target: Target) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("concierge-scenario/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            client,
+            target,
+            token: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// Runs the scenarios, `concurrency` at a time, in no particular order.
+    pub async fn run_all(&self, scenarios: &[Scenario], concurrency: usize) -> Vec<ScenarioResult> {
+        futures::stream::iter(scenarios)
+            .map(|s| self.run(s))
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await
+    }
+
+    /// Runs one scenario as one conversation.
+    pub async fn run(&self, s: &Scenario) -> ScenarioResult {
+        let started = Instant::now();
+        let mut result = ScenarioResult {
+            file: s.file.display().to_string(),
+            name: s.name.clone(),
+            passed: false,
+            duration_ms: 0,
+            turns: Vec::with_capacity(s.turns.len()),
+            failures: Vec::new(),
+        };
+        if let Err(e) = self.drive(s, &mut result).await {
+            result.failures.push(e);
+        }
+        result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        result.finish();
+        result
+    }
+
+    /// The conversation; `Err` is a failure that stopped it.
+    async fn drive(&self, s: &Scenario, result: &mut ScenarioResult) -> Result<(), String> {
+        let conversation = self
+            .call(
+                Method::POST,
+                "/v1/conversations",
+                Auth::Service,
+                Some(&create_body(s)),
+            )
+            .await
+            .map_err(|e| format!("starting the conversation failed: {}", e.message))?;
+        let Some(id) = conversation["id"].as_str().map(str::to_owned) else {
+            return Err(format!(
+                "starting the conversation returned no `id`: {conversation}"
+            ));
+        };
+        let path = format!("/v1/conversations/{id}");
+        let mut claimed = false;
+        // How far `advance` has moved the clock, cumulatively.
+        let mut offset = Duration::ZERO;
+        for (index, turn) in s.turns.iter().enumerate() {
+            let mut t = TurnResult {
+                index,
+                say: None,
+                response: None,
+                intent: None,
+                passed: false,
+                failures: Vec::new(),
+                kind: turn.action.kind(),
+            };
+            let outcome: Result<(), HttpError> = async {
+                match &turn.action {
+                    Action::Say { text, content_type } => {
+                        t.say = Some(text.clone());
+                        let body = json!({"content": text, "content_type": content_type});
+                        let reply = self
+                            .call(
+                                Method::POST,
+                                &format!("{path}/messages"),
+                                Auth::Service,
+                                Some(&body),
+                            )
+                            .await?;
+                        t.response = reply["response"].as_str().map(str::to_owned);
+                        t.intent = reply["intent"].as_str().map(str::to_owned);
+                        let conversation = if check::needs_conversation(&turn.expect, &reply) {
+                            Some(self.call(Method::GET, &path, Auth::Service, None).await?)
+                        } else {
+                            None
+                        };
+                        t.failures =
+                            check::check_reply(&turn.expect, &reply, conversation.as_ref());
+                        return Ok(());
+                    }
+                    Action::AgentSay(text) => {
+                        if !claimed {
+                            self.claim(&path).await?;
+                            claimed = true;
+                        }
+                        let body = json!({"content": text, "content_type": "text"});
+                        self.call(
+                            Method::POST,
+                            &format!("{path}/messages"),
+                            Auth::Staff,
+                            Some(&body),
+                        )
+                        .await?;
+                    }
+                    Action::Claim => {
+                        self.call(
+                            Method::POST,
+                            &format!("{path}/claim"),
+                            Auth::Staff,
+                            Some(&json!({})),
+                        )
+                        .await?;
+                        claimed = true;
+                    }
+                    Action::Transfer(queue) => {
+                        self.call(
+                            Method::POST,
+                            &format!("{path}/transfer"),
+                            Auth::Staff,
+                            Some(&json!({ "queue": queue })),
+                        )
+                        .await?;
+                    }
+                    Action::Resolve => {
+                        self.call(
+                            Method::POST,
+                            &format!("{path}/resolve"),
+                            Auth::Staff,
+                            Some(&json!({})),
+                        )
+                        .await?;
+                    }
+                    Action::Csat { score, comment } => {
+                        let mut body = json!({ "score": score });
+                        if let Some(c) = comment {
+                            body["comment"] = json!(c);
+                        }
+                        self.call(
+                            Method::POST,
+                            &format!("{path}/csat"),
+                            Auth::Service,
+                            Some(&body),
+                        )
+                        .await?;
+                    }
+                    Action::Advance(by) => {
+                        offset += *by;
+                        let as_of = Utc::now()
+                            + chrono::Duration::from_std(offset).unwrap_or(chrono::Duration::MAX);
+                        let body = json!({ "as_of": as_of.to_rfc3339() });
+                        for job in ["sla", "abandon"] {
+                            self.call(
+                                Method::POST,
+                                &format!("/v1/admin/jobs/{job}/run"),
+                                Auth::Staff,
+                                Some(&body),
+                            )
+                            .await?;
+                        }
+                    }
+                }
+                if let Some(want) = turn.expect.status {
+                    let conversation = self.call(Method::GET, &path, Auth::Service, None).await?;
+                    t.failures = check::check_status(want, &conversation);
+                }
+                Ok(())
+            }
+            .await;
+            let stopped = outcome.err();
+            if let Some(e) = &stopped {
+                t.failures.push(e.message.clone());
+            }
+            t.passed = t.failures.is_empty();
+            result.turns.push(t);
+            if stopped.is_some() {
+                let left = s.turns.len() - index - 1;
+                return Err(format!(
+                    "stopped at turns[{index}] ({} failed); {left} later turn(s){} not run",
+                    turn.action.kind(),
+                    if s.outcome.is_some() {
+                        " and the outcome"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        if let Some(o) = &s.outcome {
+            let conversation = self
+                .call(Method::GET, &path, Auth::Service, None)
+                .await
+                .map_err(|e| format!("outcome: {}", e.message))?;
+            result.failures.extend(
+                check::check_outcome(o, &conversation)
+                    .into_iter()
+                    .map(|f| format!("outcome.{f}")),
+            );
+        }
+        Ok(())
+    }
+
+    /// Claims for an `agent_say`; a conversation already claimed (409) is fine.
+    async fn claim(&self, path: &str) -> Result<(), HttpError> {
+        match self
+            .call(
+                Method::POST,
+                &format!("{path}/claim"),
+                Auth::Staff,
+                Some(&json!({})),
+            )
+            .await
+        {
+            Err(e) if e.status == Some(StatusCode::CONFLICT) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// One API call with the given identity; a staff token that expired is
+    /// renewed once.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Auth,
+        body: Option<&Value>,
+    ) -> Result<Value, HttpError> {
+        match auth {
+            Auth::Service => {
+                self.send(method, path, Some(&self.target.api_key), body)
+                    .await
+            }
+            Auth::Staff => {
+                let token = self.staff_token(false).await?;
+                match self.send(method.clone(), path, Some(&token), body).await {
+                    Err(e) if e.status == Some(StatusCode::UNAUTHORIZED) => {
+                        let token = self.staff_token(true).await?;
+                        self.send(method, path, Some(&token), body).await
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+
+    async fn staff_token(&self, renew: bool) -> Result<String, HttpError> {
+        let mut token = self.token.lock().await;
+        if renew {
+            *token = None;
+        }
+        if let Some(t) = token.as_ref() {
+            return Ok(t.clone());
+        }
+        let Some(login) = &self.target.staff else {
+            return Err(HttpError {
+                status: None,
+                message: "this turn needs a staff sign-in: pass --admin-email and --admin-password with --url".into(),
+            });
+        };
+        let body = json!({"email": login.email, "password": login.password});
+        let reply = self
+            .send(Method::POST, "/v1/auth/token", None, Some(&body))
+            .await
+            .map_err(|e| HttpError {
+                status: e.status,
+                message: format!("staff sign-in failed: {}", e.message),
+            })?;
+        let Some(t) = reply["access_token"].as_str() else {
+            return Err(HttpError {
+                status: None,
+                message: "staff sign-in returned no access_token".into(),
+            });
+        };
+        *token = Some(t.to_owned());
+        Ok(t.to_owned())
+    }
+
+    /// Sends one request; waits out `429 Retry-After` a few times.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<Value, HttpError> {
+        let what = format!("{method} {path}");
+        let mut attempt = 0;
+        loop {
+            let mut req = self
+                .client
+                .request(method.clone(), format!("{}{path}", self.target.base));
+            if let Some(b) = bearer {
+                req = req.bearer_auth(b);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let resp = req.send().await.map_err(|e| HttpError {
+                status: None,
+                message: format!("{what}: {e}"),
+            })?;
+            let status = resp.status();
+            if status == StatusCode::TOO_MANY_REQUESTS && attempt < RATE_LIMIT_RETRIES {
+                attempt += 1;
+                let wait = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, 30);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            let text = resp.text().await.map_err(|e| HttpError {
+                status: Some(status),
+                message: format!("{what}: reading the response: {e}"),
+            })?;
+            let value: Value = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            };
+            if status.is_success() {
+                return Ok(value);
+            }
+            return Err(HttpError {
+                status: Some(status),
+                message: format!("{what}: {}", describe_error(status, &value)),
+            });
+        }
+    }
+}
+
+/// `422 validation_failed: … (field customer.tier)` from our error body.
+fn describe_error(status: StatusCode, body: &Value) -> String {
+    let e = &body["error"];
+    match (e["code"].as_str(), e["message"].as_str()) {
+        (Some(code), Some(message)) => {
+            let field = e["details"]["field"]
+                .as_str()
+                .map(|f| format!(" (field {f})"))
+                .unwrap_or_default();
+            format!("{} {code}: {message}{field}", status.as_u16())
+        }
+        _ => {
+            let raw = body
+                .as_str()
+                .map_or_else(|| body.to_string(), str::to_owned);
+            format!(
+                "{} {}",
+                status.as_u16(),
+                raw.chars().take(300).collect::<String>()
+            )
+        }
+    }
+}
+
+/// `POST /v1/conversations`: the channel, and the customer's keys that are set.
+fn create_body(s: &Scenario) -> Value {
+    let mut customer = json!({
+        "external_id": format!("scenario-{}-{}", slug(&s.name), uuid::Uuid::new_v4().simple()),
+    });
+    let c = &s.customer;
+    for (key, value) in [
+        ("email", c.email.clone()),
+        ("name", c.name.clone()),
+        ("tier", c.tier.map(|t| t.to_string())),
+        ("language", c.language.clone()),
+    ] {
+        if let Some(v) = value {
+            customer[key] = json!(v);
+        }
+    }
+    json!({
+        "channel": s.channel,
+        "customer": customer,
+        "metadata": {"source": "scenario", "scenario": s.name, "file": s.file.display().to_string()},
+    })
+}
+
+/// `Password reset, handled!` → `password-reset-handled` (at most 40 characters).
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 40 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "scenario".to_owned()
+    } else {
+        out.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::format::parse;
+
+    #[test]
+    fn slugs_are_short_and_plain() {
+        assert_eq!(slug("Password reset, handled!"), "password-reset-handled");
+        assert_eq!(slug("¿Qué?"), "qu");
+        assert_eq!(slug("!!!"), "scenario");
+        assert!(slug(&"a b ".repeat(50)).len() <= 40);
+    }
+
+    #[test]
+    fn the_create_body_sends_only_the_customer_keys_given() {
+        let s = parse(
+            std::path::Path::new("x.yaml"),
+            "name: Tiered\nchannel: slack\ncustomer: {email: a@example.com, tier: vip}\nturns: [{say: hi}]\n",
+        )
+        .unwrap();
+        let body = create_body(&s);
+        assert_eq!(body["channel"], "slack");
+        assert_eq!(body["customer"]["email"], "a@example.com");
+        assert_eq!(body["customer"]["tier"], "vip");
+        assert!(body["customer"].get("language").is_none());
+        let id = body["customer"]["external_id"].as_str().unwrap();
+        assert!(id.starts_with("scenario-tiered-"), "{id}");
+        assert_eq!(body["metadata"]["scenario"], "Tiered");
+    }
+
+    #[test]
+    fn api_errors_read_as_one_line_with_the_field() {
+        let body = json!({"error": {"code": "validation_failed", "message": "unknown field", "details": {"field": "customer.tier"}}});
+        assert_eq!(
+            describe_error(StatusCode::UNPROCESSABLE_ENTITY, &body),
+            "422 validation_failed: unknown field (field customer.tier)"
+        );
+        assert_eq!(
+            describe_error(
+                StatusCode::BAD_GATEWAY,
+                &Value::String("upstream down".into())
+            ),
+            "502 upstream down"
+        );
+    }
+}
