@@ -54,10 +54,11 @@ async fn messages_update_counters_status_and_outbox_in_one_transaction() {
             "done"
         );
 
-        // conversation.created + 3 × message.created are waiting for delivery.
+        // conversation.created + 3 × message.created + the status change
+        // (initialized → active) are waiting for delivery.
         assert_eq!(
             s.count_outbox(o.id, OutboxStatus::Pending).await.unwrap(),
-            4
+            5
         );
         db
     })
