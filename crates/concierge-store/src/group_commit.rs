@@ -742,10 +742,11 @@ mod tests {
             assert!(times.len() < 10, "no batching happened: {times:?}");
         }
         assert_eq!(s.list_messages(other, foreign, 10).await.unwrap().len(), 0);
-        // acme: 13 × conversation.created, 2 × status_changed, 20 × 2 message.created.
+        // acme: 13 × conversation.created, 2 × status_changed of `archived`,
+        // 2 × status_changed (a and b become active), 20 × 2 message.created.
         assert_eq!(
             s.count_outbox(acme, OutboxStatus::Pending).await.unwrap(),
-            13 + 2 + 40
+            13 + 2 + 2 + 40
         );
         db.destroy().await;
     }
