@@ -12,7 +12,7 @@
 //! confirm, execute an [`ActionRequest`], cancelled, or give up. The workflow
 //! never performs side effects itself.
 //!
-//! - `def` — the YAML definition types and their validation.
+//! - `def` — the YAML definition types; `validate` — their validation.
 //! - `slots` — reading and normalising slot values from a message.
 //! - `state` — the state machine.
 //! - `lang` — yes/no/cancel words and fixed sentences in en, es, fr, de.
@@ -25,6 +25,7 @@ mod state;
 mod template;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 use std::collections::HashMap;
 
@@ -98,7 +99,7 @@ impl WorkflowLibrary {
             });
         }
         let mut defs = file.workflows;
-        def::validate(&mut defs)?;
+        validate::validate(&mut defs)?;
         let by_intent = defs
             .iter()
             .enumerate()

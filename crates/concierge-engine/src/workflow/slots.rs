@@ -37,11 +37,13 @@ struct Found {
 }
 
 /// Words right before the value meant ("to b@x.com", "a enterprise").
+#[rustfmt::skip]
 const TO_WORDS: &[&str] = &[
     "to", "into", "a", "al", "en", "vers", "auf", "zu", "zum", "zur", "nach", "in",
 ];
 
 /// Words shortly before the value meant ("my new one is b@x.com").
+#[rustfmt::skip]
 const NEW_WORDS: &[&str] = &[
     "new", "nueva", "nuevo", "nouvelle", "nouveau", "neue", "neuer", "neu",
 ];
