@@ -11,7 +11,10 @@ use aho_corasick::AhoCorasick;
 
 use super::error::RuleError;
 use super::facts::Risk;
-use super::model::{Condition, EmotionName, IntentFlag, NumericFact, Range, RuleAction, RuleDocument, RuleKind, Stop};
+use super::model::{
+    Condition, EmotionName, IntentFlag, NumericFact, Range, RuleAction, RuleDocument, RuleKind,
+    Stop,
+};
 
 /// A rule ready to evaluate.
 #[derive(Debug, Clone)]
@@ -77,14 +80,27 @@ impl Bounds {
             (None, Some(v)) => (v, false),
             (None, None) => (f64::INFINITY, false),
         };
-        Bounds { lo, lo_strict, hi, hi_strict }
+        Bounds {
+            lo,
+            lo_strict,
+            hi,
+            hi_strict,
+        }
     }
 
     /// Whether `v` is within; NaN never is.
     #[inline]
     pub fn contains(&self, v: f64) -> bool {
-        let above = if self.lo_strict { v > self.lo } else { v >= self.lo };
-        let below = if self.hi_strict { v < self.hi } else { v <= self.hi };
+        let above = if self.lo_strict {
+            v > self.lo
+        } else {
+            v >= self.lo
+        };
+        let below = if self.hi_strict {
+            v < self.hi
+        } else {
+            v <= self.hi
+        };
         above && below
     }
 }
@@ -185,14 +201,22 @@ impl Builder {
                 Node::Intent(bits.into())
             }
             Condition::IntentFlag(IntentFlag::Escalate) => Node::IntentEscalate,
-            Condition::IntentRisk(risks) => Node::IntentRisk(risks.iter().fold(0, |m, r| m | risk_bit(*r))),
+            Condition::IntentRisk(risks) => {
+                Node::IntentRisk(risks.iter().fold(0, |m, r| m | risk_bit(*r)))
+            }
             Condition::OutOfScope(b) => Node::OutOfScope(*b),
             Condition::Number(fact, range) => Node::Number(Value::Fact(*fact), Bounds::new(range)),
             Condition::Emotion(e) => Node::Number(Value::Emotion(e.name), Bounds::new(&e.range())),
-            Condition::Language(codes) => Node::Language(codes.iter().map(|c| c.as_str().into()).collect()),
-            Condition::Channel(channels) => Node::Channel(channels.iter().fold(0, |m, c| m | 1 << (*c as u32))),
+            Condition::Language(codes) => {
+                Node::Language(codes.iter().map(|c| c.as_str().into()).collect())
+            }
+            Condition::Channel(channels) => {
+                Node::Channel(channels.iter().fold(0, |m, c| m | 1 << (*c as u32)))
+            }
             Condition::Tier(tiers) => Node::Tier(tiers.iter().fold(0, |m, t| m | 1 << (*t as u32))),
-            Condition::Entity(kinds) => Node::Entity(kinds.iter().map(|k| k.as_str().into()).collect()),
+            Condition::Entity(kinds) => {
+                Node::Entity(kinds.iter().map(|k| k.as_str().into()).collect())
+            }
             Condition::Keywords(words) => {
                 let leaf = self.keyword_leaves;
                 self.keyword_leaves += 1;
@@ -201,7 +225,8 @@ impl Builder {
                     let id = match self.pattern_ids.get(&pattern) {
                         Some(id) => *id,
                         None => {
-                            self.pattern_ids.insert(pattern.clone(), self.patterns.len());
+                            self.pattern_ids
+                                .insert(pattern.clone(), self.patterns.len());
                             self.patterns.push(pattern);
                             self.pattern_leaves.push(Vec::new());
                             self.patterns.len() - 1
@@ -244,7 +269,9 @@ pub(crate) fn compile(document: &RuleDocument) -> Result<Compiled, RuleError> {
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(&builder.patterns)
-            .map_err(|e| RuleError::new(None, "rules", format!("cannot compile the keywords: {e}")))?;
+            .map_err(|e| {
+                RuleError::new(None, "rules", format!("cannot compile the keywords: {e}"))
+            })?;
         let patterns = builder
             .patterns
             .iter()
@@ -255,9 +282,17 @@ pub(crate) fn compile(document: &RuleDocument) -> Result<Compiled, RuleError> {
                 leaves: leaves.into(),
             })
             .collect();
-        Some(KeywordMatcher { automaton, patterns, leaves: builder.keyword_leaves })
+        Some(KeywordMatcher {
+            automaton,
+            patterns,
+            leaves: builder.keyword_leaves,
+        })
     };
-    Ok(Compiled { rules: rules.into(), intents: builder.intents, keywords })
+    Ok(Compiled {
+        rules: rules.into(),
+        intents: builder.intents,
+        keywords,
+    })
 }
 
 #[cfg(test)]
@@ -273,10 +308,17 @@ mod tests {
 
     #[test]
     fn bounds_follow_strictness() {
-        let b = Bounds::new(&Range { gte: Some(0.5), lt: Some(0.9), ..Range::default() });
+        let b = Bounds::new(&Range {
+            gte: Some(0.5),
+            lt: Some(0.9),
+            ..Range::default()
+        });
         assert!(b.contains(0.5) && b.contains(0.89));
         assert!(!b.contains(0.9) && !b.contains(0.49) && !b.contains(f64::NAN));
-        let b = Bounds::new(&Range { gt: Some(2.0), ..Range::default() });
+        let b = Bounds::new(&Range {
+            gt: Some(2.0),
+            ..Range::default()
+        });
         assert!(!b.contains(2.0) && b.contains(2.5) && b.contains(f64::INFINITY));
     }
 }

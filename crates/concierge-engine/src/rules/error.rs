@@ -37,7 +37,11 @@ impl RuleError {
     }
 
     /// A YAML or JSON syntax error.
-    pub(crate) fn syntax(message: impl Into<String>, line: Option<usize>, column: Option<usize>) -> Self {
+    pub(crate) fn syntax(
+        message: impl Into<String>,
+        line: Option<usize>,
+        column: Option<usize>,
+    ) -> Self {
         RuleError {
             rule: None,
             field: String::new(),
@@ -117,8 +121,15 @@ mod tests {
 
     #[test]
     fn display_names_rule_field_and_position() {
-        let e = RuleError::new(Some("vip_outage".into()), "when.all[1].confidence.lt", "must be between 0 and 1");
-        assert_eq!(e.to_string(), "rule `vip_outage` field `when.all[1].confidence.lt`: must be between 0 and 1");
+        let e = RuleError::new(
+            Some("vip_outage".into()),
+            "when.all[1].confidence.lt",
+            "must be between 0 and 1",
+        );
+        assert_eq!(
+            e.to_string(),
+            "rule `vip_outage` field `when.all[1].confidence.lt`: must be between 0 and 1"
+        );
         let e = RuleError::new(None, "version", "must be 1");
         assert_eq!(e.to_string(), "field `version`: must be 1");
         let e = RuleError::syntax("did not find expected key", Some(3), Some(7));

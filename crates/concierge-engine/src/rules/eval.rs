@@ -45,12 +45,15 @@ impl Evaluation {
 
     /// Every action with the rule it came from, highest priority first.
     pub fn actions(&self) -> impl Iterator<Item = (&Fired, &RuleAction)> {
-        self.fired.iter().flat_map(|f| f.actions.iter().map(move |a| (f, a)))
+        self.fired
+            .iter()
+            .flat_map(|f| f.actions.iter().map(move |a| (f, a)))
     }
 
     /// The escalation to perform: the first `escalate` action, with its rule.
     pub fn escalation(&self) -> Option<(&Fired, &RuleAction)> {
-        self.actions().find(|(_, a)| matches!(a, RuleAction::Escalate { .. }))
+        self.actions()
+            .find(|(_, a)| matches!(a, RuleAction::Escalate { .. }))
     }
 
     /// The queue: that of the first `escalate` naming one, else the first
@@ -74,7 +77,9 @@ impl Evaluation {
     pub fn priority(&self) -> Option<Priority> {
         self.actions()
             .filter_map(|(_, a)| match a {
-                RuleAction::Escalate { priority, .. } | RuleAction::CreateCase { priority } => *priority,
+                RuleAction::Escalate { priority, .. } | RuleAction::CreateCase { priority } => {
+                    *priority
+                }
                 RuleAction::SetPriority(p) => Some(*p),
                 _ => None,
             })
@@ -129,7 +134,9 @@ impl Hits {
             Hits::Inline(w) => w,
             Hits::Heap(w) => w,
         };
-        words.get(leaf as usize / 64).is_some_and(|w| w >> (leaf % 64) & 1 == 1)
+        words
+            .get(leaf as usize / 64)
+            .is_some_and(|w| w >> (leaf % 64) & 1 == 1)
     }
 }
 
@@ -178,9 +185,10 @@ impl Cx<'_, '_, '_> {
             Node::All(children) => children.iter().all(|c| self.eval(c)),
             Node::Any(children) => children.iter().any(|c| self.eval(c)),
             Node::Not(child) => !self.eval(child),
-            Node::Intent(bits) => self
-                .intent
-                .is_some_and(|id| bits.get(id as usize / 64).is_some_and(|w| w >> (id % 64) & 1 == 1)),
+            Node::Intent(bits) => self.intent.is_some_and(|id| {
+                bits.get(id as usize / 64)
+                    .is_some_and(|w| w >> (id % 64) & 1 == 1)
+            }),
             Node::IntentEscalate => f.intent_escalate,
             Node::IntentRisk(mask) => mask & risk_bit(f.intent_risk) != 0,
             Node::OutOfScope(b) => f.out_of_scope == *b,
@@ -188,7 +196,10 @@ impl Cx<'_, '_, '_> {
             Node::Language(codes) => codes.iter().any(|c| c.eq_ignore_ascii_case(f.language)),
             Node::Channel(mask) => mask >> (f.channel as u32) & 1 == 1,
             Node::Tier(mask) => f.tier.is_some_and(|t| mask >> (t as u32) & 1 == 1),
-            Node::Entity(kinds) => f.entity_kinds.iter().any(|k| kinds.iter().any(|x| **x == **k)),
+            Node::Entity(kinds) => f
+                .entity_kinds
+                .iter()
+                .any(|k| kinds.iter().any(|x| **x == **k)),
             Node::Keywords(leaf) => self.keyword(*leaf),
             Node::BusinessHours(b) => f.business_hours == *b,
             Node::WorkflowActive(b) => f.workflow_active == *b,
@@ -209,11 +220,23 @@ fn scan(matcher: &KeywordMatcher, text: &str, hits: &mut [u64]) {
         normalized.as_str()
     };
     for m in matcher.automaton.find_overlapping_iter(haystack) {
-        let Some(pattern) = matcher.patterns.get(m.pattern().as_usize()) else { continue };
-        if pattern.left_word && haystack.get(..m.start()).and_then(|s| s.chars().next_back()).is_some_and(is_word) {
+        let Some(pattern) = matcher.patterns.get(m.pattern().as_usize()) else {
+            continue;
+        };
+        if pattern.left_word
+            && haystack
+                .get(..m.start())
+                .and_then(|s| s.chars().next_back())
+                .is_some_and(is_word)
+        {
             continue;
         }
-        if pattern.right_word && haystack.get(m.end()..).and_then(|s| s.chars().next()).is_some_and(is_word) {
+        if pattern.right_word
+            && haystack
+                .get(m.end()..)
+                .and_then(|s| s.chars().next())
+                .is_some_and(is_word)
+        {
             continue;
         }
         for leaf in pattern.leaves.iter() {
@@ -243,7 +266,9 @@ fn is_plain(text: &str) -> bool {
 pub(crate) fn evaluate(compiled: &Compiled, facts: &Facts<'_>) -> Evaluation {
     let mut cx = Cx {
         facts,
-        intent: facts.intent.and_then(|name| compiled.intents.get(name).copied()),
+        intent: facts
+            .intent
+            .and_then(|name| compiled.intents.get(name).copied()),
         keywords: compiled.keywords.as_ref(),
         hits: Hits::Pending,
     };

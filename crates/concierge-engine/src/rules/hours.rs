@@ -82,7 +82,9 @@ impl TryFrom<HoursSpec> for BusinessHours {
             let index = DAY_NAMES
                 .iter()
                 .position(|d| lower == *d || (lower.len() > 3 && full_name(d) == lower))
-                .ok_or_else(|| format!("`{name}` is not a day; expected mon, tue, wed, thu, fri, sat or sun"))?;
+                .ok_or_else(|| {
+                    format!("`{name}` is not a day; expected mon, tue, wed, thu, fri, sat or sun")
+                })?;
             days[index] = true;
         }
         Ok(BusinessHours {
@@ -203,9 +205,18 @@ mod tests {
     fn overnight_hours_belong_to_the_day_they_open() {
         let h = hours("{days: [fri], open: '22:00', close: '06:00'}");
         assert!(h.contains(at(2024, 6, 7, 23, 0)), "Friday night");
-        assert!(h.contains(at(2024, 6, 8, 5, 59)), "Saturday early morning, Friday's shift");
-        assert!(!h.contains(at(2024, 6, 8, 22, 30)), "Saturday night: closed");
-        assert!(!h.contains(at(2024, 6, 7, 5, 0)), "Friday early morning is Thursday's shift");
+        assert!(
+            h.contains(at(2024, 6, 8, 5, 59)),
+            "Saturday early morning, Friday's shift"
+        );
+        assert!(
+            !h.contains(at(2024, 6, 8, 22, 30)),
+            "Saturday night: closed"
+        );
+        assert!(
+            !h.contains(at(2024, 6, 7, 5, 0)),
+            "Friday early morning is Thursday's shift"
+        );
     }
 
     #[test]
@@ -229,7 +240,10 @@ mod tests {
             "{days: [mon], open: '25:00', close: '17:00'}",
             "{days: [mon], open: '09:00', close: '17:00', tz: x}",
         ] {
-            assert!(serde_norway::from_str::<BusinessHours>(bad).is_err(), "{bad}");
+            assert!(
+                serde_norway::from_str::<BusinessHours>(bad).is_err(),
+                "{bad}"
+            );
         }
     }
 }

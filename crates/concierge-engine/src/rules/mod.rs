@@ -84,6 +84,8 @@ mod serde_impl;
 mod template;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_defaults;
 mod validate;
 
 pub use error::RuleError;
@@ -121,7 +123,10 @@ impl RuleSet {
     }
 
     /// Loads a YAML document and checks the names it uses against `validation`.
-    pub fn from_yaml_checked(text: &str, validation: &Validation<'_>) -> Result<RuleSet, RuleError> {
+    pub fn from_yaml_checked(
+        text: &str,
+        validation: &Validation<'_>,
+    ) -> Result<RuleSet, RuleError> {
         let value: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
             let location = e.location();
             RuleError::syntax(
@@ -141,9 +146,16 @@ impl RuleSet {
     }
 
     /// Loads a JSON document and checks the names it uses against `validation`.
-    pub fn from_json_checked(text: &str, validation: &Validation<'_>) -> Result<RuleSet, RuleError> {
+    pub fn from_json_checked(
+        text: &str,
+        validation: &Validation<'_>,
+    ) -> Result<RuleSet, RuleError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            RuleError::syntax(without_position(e.to_string()), Some(e.line()), Some(e.column()))
+            RuleError::syntax(
+                without_position(e.to_string()),
+                Some(e.line()),
+                Some(e.column()),
+            )
         })?;
         let document = serde_path_to_error::deserialize(&value).map_err(|e| {
             let rule_id = |i: usize| {

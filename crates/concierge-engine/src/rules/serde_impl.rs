@@ -220,7 +220,8 @@ impl<'de> Deserialize<'de> for PriorityArg {
                 v.parse().map(PriorityArg).map_err(E::custom)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PriorityArg, A::Error> {
-                PriorityArgs::deserialize(MapAccessDeserializer::new(map)).map(|a| PriorityArg(a.priority))
+                PriorityArgs::deserialize(MapAccessDeserializer::new(map))
+                    .map(|a| PriorityArg(a.priority))
             }
         }
         deserializer.deserialize_any(V)
@@ -267,7 +268,8 @@ impl<'de> Deserialize<'de> for ReplyArg {
                 Ok(ReplyArg(v.to_owned()))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ReplyArg, A::Error> {
-                ReplyArgs::deserialize(MapAccessDeserializer::new(map)).map(|a| ReplyArg(a.template))
+                ReplyArgs::deserialize(MapAccessDeserializer::new(map))
+                    .map(|a| ReplyArg(a.template))
             }
         }
         deserializer.deserialize_any(V)
@@ -291,7 +293,9 @@ impl<'de> Deserialize<'de> for RuleAction {
         impl<'de> Visitor<'de> for V {
             type Value = RuleAction;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an action: a map with one key such as `escalate`, `route`, `tag` or `reply`")
+                f.write_str(
+                    "an action: a map with one key such as `escalate`, `route`, `tag` or `reply`",
+                )
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RuleAction, A::Error> {
                 let Some(Key(key)) = map.next_key::<Key<true>>()? else {
@@ -302,12 +306,20 @@ impl<'de> Deserialize<'de> for RuleAction {
                 let action = match key.as_str() {
                     "escalate" => {
                         let a: EscalateArgs = map.next_value()?;
-                        RuleAction::Escalate { queue: a.queue, priority: a.priority, reason: a.reason }
+                        RuleAction::Escalate {
+                            queue: a.queue,
+                            priority: a.priority,
+                            reason: a.reason,
+                        }
                     }
-                    "route" => RuleAction::Route { queue: map.next_value::<QueueArgs>()?.queue },
+                    "route" => RuleAction::Route {
+                        queue: map.next_value::<QueueArgs>()?.queue,
+                    },
                     "set_priority" => RuleAction::SetPriority(map.next_value::<PriorityArg>()?.0),
                     "tag" => RuleAction::Tag(map.next_value()?),
-                    "reply" => RuleAction::Reply { template: map.next_value::<ReplyArg>()?.0 },
+                    "reply" => RuleAction::Reply {
+                        template: map.next_value::<ReplyArg>()?.0,
+                    },
                     "start_workflow" => RuleAction::StartWorkflow {
                         workflow: map.next_value::<WorkflowArgs>()?.workflow,
                     },
@@ -316,7 +328,10 @@ impl<'de> Deserialize<'de> for RuleAction {
                     },
                     "notify" => {
                         let a: NotifyArgs = map.next_value()?;
-                        RuleAction::Notify { target: a.target, message: a.message }
+                        RuleAction::Notify {
+                            target: a.target,
+                            message: a.message,
+                        }
                     }
                     other => return Err(de::Error::unknown_field(other, ACTION_KEYS)),
                 };
@@ -337,28 +352,50 @@ impl Serialize for RuleAction {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(1))?;
         match self {
-            RuleAction::Escalate { queue, priority, reason } => map.serialize_entry(
+            RuleAction::Escalate {
+                queue,
+                priority,
+                reason,
+            } => map.serialize_entry(
                 "escalate",
-                &EscalateArgs { queue: queue.clone(), priority: *priority, reason: reason.clone() },
+                &EscalateArgs {
+                    queue: queue.clone(),
+                    priority: *priority,
+                    reason: reason.clone(),
+                },
             )?,
-            RuleAction::Route { queue } => {
-                map.serialize_entry("route", &QueueArgs { queue: queue.clone() })?
-            }
+            RuleAction::Route { queue } => map.serialize_entry(
+                "route",
+                &QueueArgs {
+                    queue: queue.clone(),
+                },
+            )?,
             RuleAction::SetPriority(p) => map.serialize_entry("set_priority", p)?,
             RuleAction::Tag(t) => map.serialize_entry("tag", t)?,
-            RuleAction::Reply { template } => {
-                map.serialize_entry("reply", &ReplyArgs { template: template.clone() })?
-            }
+            RuleAction::Reply { template } => map.serialize_entry(
+                "reply",
+                &ReplyArgs {
+                    template: template.clone(),
+                },
+            )?,
             RuleAction::StartWorkflow { workflow } => map.serialize_entry(
                 "start_workflow",
-                &WorkflowArgs { workflow: workflow.clone() },
+                &WorkflowArgs {
+                    workflow: workflow.clone(),
+                },
             )?,
-            RuleAction::CreateCase { priority } => {
-                map.serialize_entry("create_case", &CaseArgs { priority: *priority })?
-            }
+            RuleAction::CreateCase { priority } => map.serialize_entry(
+                "create_case",
+                &CaseArgs {
+                    priority: *priority,
+                },
+            )?,
             RuleAction::Notify { target, message } => map.serialize_entry(
                 "notify",
-                &NotifyArgs { target: target.clone(), message: message.clone() },
+                &NotifyArgs {
+                    target: target.clone(),
+                    message: message.clone(),
+                },
             )?,
         }
         map.end()

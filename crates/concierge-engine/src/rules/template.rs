@@ -79,7 +79,10 @@ mod tests {
             _ => None,
         };
         assert_eq!(
-            render_template("Hi {{customer_name}}, {{ queue }} will help{{ case_number }}.", &vars),
+            render_template(
+                "Hi {{customer_name}}, {{ queue }} will help{{ case_number }}.",
+                &vars
+            ),
             "Hi Ada, billing will help."
         );
         assert_eq!(render_template("no placeholders", &vars), "no placeholders");
@@ -90,8 +93,16 @@ mod tests {
     fn rejects_unknown_and_unclosed_placeholders() {
         assert!(check_template("Hello {{ customer_name }}").is_ok());
         let err = check_template("Hello {{ first_name }}").unwrap_err();
-        assert!(err.contains("first_name") && err.contains("customer_name"), "{err}");
-        assert!(check_template("Hello {{ customer_name").unwrap_err().contains("unclosed"));
-        assert_eq!(render_template("{{ bad }}", &|_| Some("x".into())), "{{ bad }}");
+        assert!(
+            err.contains("first_name") && err.contains("customer_name"),
+            "{err}"
+        );
+        assert!(check_template("Hello {{ customer_name")
+            .unwrap_err()
+            .contains("unclosed"));
+        assert_eq!(
+            render_template("{{ bad }}", &|_| Some("x".into())),
+            "{{ bad }}"
+        );
     }
 }

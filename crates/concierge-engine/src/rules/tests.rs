@@ -22,7 +22,11 @@ fn error(yaml_rules: &str) -> RuleError {
 fn assert_error(e: &RuleError, rule: Option<&str>, field: &str, message_part: &str) {
     assert_eq!(e.rule.as_deref(), rule, "{e}");
     assert_eq!(e.field, field, "{e}");
-    assert!(e.message.contains(message_part), "`{}` lacks `{message_part}`", e.message);
+    assert!(
+        e.message.contains(message_part),
+        "`{}` lacks `{message_part}`",
+        e.message
+    );
 }
 
 /// A one-rule document firing on `when`.
@@ -37,7 +41,10 @@ fn fires(set: &RuleSet, facts: &Facts<'_>) -> bool {
 }
 
 fn text(text: &str) -> Facts<'_> {
-    Facts { text, ..Facts::default() }
+    Facts {
+        text,
+        ..Facts::default()
+    }
 }
 
 #[test]
@@ -78,9 +85,16 @@ rules:
     let from_json = RuleSet::from_json(json).unwrap();
     assert_eq!(from_yaml.document(), from_json.document());
     // JSON is YAML too.
-    assert_eq!(RuleSet::from_yaml(json).unwrap().document(), from_json.document());
+    assert_eq!(
+        RuleSet::from_yaml(json).unwrap().document(),
+        from_json.document()
+    );
 
-    let vip = Facts { tier: Some(CustomerTier::Vip), text: "my LAWYER will call", ..Facts::default() };
+    let vip = Facts {
+        tier: Some(CustomerTier::Vip),
+        text: "my LAWYER will call",
+        ..Facts::default()
+    };
     let plain = Facts::default();
     for facts in [&vip, &plain] {
         assert_eq!(from_yaml.evaluate(facts), from_json.evaluate(facts));
@@ -95,7 +109,11 @@ rules:
     let as_json = serde_json::to_string(doc).unwrap();
     assert_eq!(RuleSet::from_json(&as_json).unwrap().document(), doc);
     let as_yaml = serde_norway::to_string(doc).unwrap();
-    assert_eq!(RuleSet::from_yaml(&as_yaml).unwrap().document(), doc, "{as_yaml}");
+    assert_eq!(
+        RuleSet::from_yaml(&as_yaml).unwrap().document(),
+        doc,
+        "{as_yaml}"
+    );
 }
 
 #[test]
@@ -107,7 +125,12 @@ fn schema_errors_name_rule_and_field() {
     assert_error(&e, Some("r"), "colour", "unknown field `colour`");
 
     let e = error("  - {id: r, name: R, kind: routing, when: {all: [{intent: [x]}, {confidence: {lt: 0.5, around: 1}}]}, then: [{tag: t}]}\n");
-    assert_error(&e, Some("r"), "when.all[1].confidence.around", "unknown field `around`");
+    assert_error(
+        &e,
+        Some("r"),
+        "when.all[1].confidence.around",
+        "unknown field `around`",
+    );
 
     let e = error("  - {id: r, name: R, kind: routing, when: {intnet: [x]}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "when.intnet", "unknown field `intnet`");
@@ -115,15 +138,33 @@ fn schema_errors_name_rule_and_field() {
     let e = error("  - {id: r, name: R, kind: routing, when: {intent: [x]}, then: [{tag: t}, {escalat: {reason: r}}]}\n");
     assert_error(&e, Some("r"), "then[1].escalat", "unknown field `escalat`");
     let e = error("  - {id: r, name: R, kind: routing, when: {intent: [x]}, then: [{escalate: {queu: q, reason: r}}]}\n");
-    assert_error(&e, Some("r"), "then[0].escalate.queu", "unknown field `queu`");
+    assert_error(
+        &e,
+        Some("r"),
+        "then[0].escalate.queu",
+        "unknown field `queu`",
+    );
 
     let e = error("  - {id: vip_outage, name: R, kind: escalation, when: {intent: [x]}, then: [{escalate: {priority: urgent, reason: r}}]}\n");
-    assert_error(&e, Some("vip_outage"), "then[0].escalate.priority", "unknown variant `urgent`");
+    assert_error(
+        &e,
+        Some("vip_outage"),
+        "then[0].escalate.priority",
+        "unknown variant `urgent`",
+    );
 
-    let e = error("  - {id: r, name: R, kind: routing, when: {intent: [x]}, then: [{set_priority: hihg}]}\n");
-    assert_error(&e, Some("r"), "then[0].set_priority", "not a valid priority");
+    let e = error(
+        "  - {id: r, name: R, kind: routing, when: {intent: [x]}, then: [{set_priority: hihg}]}\n",
+    );
+    assert_error(
+        &e,
+        Some("r"),
+        "then[0].set_priority",
+        "not a valid priority",
+    );
 
-    let e = error("  - {id: r, name: R, kind: routing, when: {channel: [fax]}, then: [{tag: t}]}\n");
+    let e =
+        error("  - {id: r, name: R, kind: routing, when: {channel: [fax]}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "when.channel[0]", "unknown variant `fax`");
 
     let e = error("  - {id: r, name: R, kind: routing, when: {tier: [gold]}, then: [{tag: t}]}\n");
@@ -132,19 +173,25 @@ fn schema_errors_name_rule_and_field() {
     let e = error("  - {id: r, name: R, kind: routing, when: {emotion: {name: joy, gte: 0.5}}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "when.emotion.name", "unknown variant `joy`");
 
-    let e = error("  - {id: r, name: R, kind: routing, when: {intent: [x], tier: [vip]}, then: [{tag: t}]}\n");
+    let e = error(
+        "  - {id: r, name: R, kind: routing, when: {intent: [x], tier: [vip]}, then: [{tag: t}]}\n",
+    );
     assert_error(&e, Some("r"), "when", "exactly one key");
 
     let e = error("  - {id: r, name: R, kind: sorting, when: {intent: [x]}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "kind", "unknown variant `sorting`");
 
     // A rule without an id is named by its position.
-    let e = error(&format!("  - {ok}\n  - {{name: R, kind: routing, when: {{intent: [x]}}, then: [{{tag: t}}]}}\n"));
+    let e = error(&format!(
+        "  - {ok}\n  - {{name: R, kind: routing, when: {{intent: [x]}}, then: [{{tag: t}}]}}\n"
+    ));
     assert_error(&e, Some("rules[1]"), "", "missing field `id`");
 
     // The same in JSON.
-    let e = RuleSet::from_json(r#"{"version": 1, "rules": [{"id": "j", "name": "J", "kind": "routing",
-        "when": {"confidence": {"lt": "low"}}, "then": [{"tag": "t"}]}]}"#)
+    let e = RuleSet::from_json(
+        r#"{"version": 1, "rules": [{"id": "j", "name": "J", "kind": "routing",
+        "when": {"confidence": {"lt": "low"}}, "then": [{"tag": "t"}]}]}"#,
+    )
     .unwrap_err();
     assert_error(&e, Some("j"), "when.confidence.lt", "invalid type");
 }
@@ -152,13 +199,20 @@ fn schema_errors_name_rule_and_field() {
 #[test]
 fn validation_errors_name_rule_and_field() {
     let e = error("  - {id: vip_outage, name: R, kind: escalation, when: {all: [{tier: [vip]}, {confidence: {lt: 1.5}}]}, then: [{tag: t}]}\n");
-    assert_error(&e, Some("vip_outage"), "when.all[1].confidence.lt", "must be between 0 and 1");
+    assert_error(
+        &e,
+        Some("vip_outage"),
+        "when.all[1].confidence.lt",
+        "must be between 0 and 1",
+    );
     assert_eq!(
         e.to_string(),
         "rule `vip_outage` field `when.all[1].confidence.lt`: must be between 0 and 1"
     );
 
-    let e = error("  - {id: r, name: R, kind: routing, when: {sentiment: {gt: -1.5}}, then: [{tag: t}]}\n");
+    let e = error(
+        "  - {id: r, name: R, kind: routing, when: {sentiment: {gt: -1.5}}, then: [{tag: t}]}\n",
+    );
     assert_error(&e, Some("r"), "when.sentiment.gt", "between -1 and 1");
     let e = error("  - {id: r, name: R, kind: routing, when: {fallback_count: {gte: -1}}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "when.fallback_count.gte", "whole number");
@@ -179,7 +233,8 @@ fn validation_errors_name_rule_and_field() {
     assert_error(&e, Some("r"), "then", "at least one action");
     let e = error("  - {id: r, name: R, kind: routing, when: {any: []}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "when.any", "must not be empty");
-    let e = error("  - {id: r, name: R, kind: routing, when: {not: {all: []}}, then: [{tag: t}]}\n");
+    let e =
+        error("  - {id: r, name: R, kind: routing, when: {not: {all: []}}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "when.not.all", "must not be empty");
     let e = error("  - {id: r, name: R, kind: routing, when: {keywords: []}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "when.keywords", "must not be empty");
@@ -188,12 +243,19 @@ fn validation_errors_name_rule_and_field() {
     assert_error(&e, Some("r"), "when.keywords[1]", "at most 100 characters");
 
     let e = error("  - {id: r, name: R, kind: routing, when: {intent: [x]}, then: [{reply: 'Hi {{ first_name }}'}]}\n");
-    assert_error(&e, Some("r"), "then[0].reply.template", "unknown template variable `first_name`");
+    assert_error(
+        &e,
+        Some("r"),
+        "then[0].reply.template",
+        "unknown template variable `first_name`",
+    );
     let e = error("  - {id: r, name: R, kind: routing, when: {intent: [x]}, then: [{notify: {target: pager, message: hi}}]}\n");
     assert_error(&e, Some("r"), "then[0].notify.target", "not a target");
-    let e = error("  - {id: Bad Id, name: R, kind: routing, when: {intent: [x]}, then: [{tag: t}]}\n");
+    let e =
+        error("  - {id: Bad Id, name: R, kind: routing, when: {intent: [x]}, then: [{tag: t}]}\n");
     assert_error(&e, Some("Bad Id"), "id", "a-z, 0-9");
-    let e = error("  - {id: r, name: R, kind: routing, when: {language: [EN]}, then: [{tag: t}]}\n");
+    let e =
+        error("  - {id: r, name: R, kind: routing, when: {language: [EN]}, then: [{tag: t}]}\n");
     assert_error(&e, Some("r"), "when.language[0]", "lower case");
 
     let e = RuleSet::from_yaml("version: 2\nrules: []\n").unwrap_err();
@@ -208,10 +270,23 @@ fn limits_on_depth_and_rule_count() {
     }
     // Eight levels load (and eight `not`s cancel out); a ninth is refused.
     let eight = one(&when);
-    assert!(fires(&eight, &Facts { intent: Some("x"), ..Facts::default() }));
+    assert!(fires(
+        &eight,
+        &Facts {
+            intent: Some("x"),
+            ..Facts::default()
+        }
+    ));
     assert!(!fires(&eight, &Facts::default()));
-    let e = error(&format!("  - {{id: r, name: R, kind: routing, when: {{not: {when}}}, then: [{{tag: t}}]}}\n"));
-    assert_error(&e, Some("r"), "when.not.not.not.not.not.not.not.not.not", "at most 8 levels");
+    let e = error(&format!(
+        "  - {{id: r, name: R, kind: routing, when: {{not: {when}}}, then: [{{tag: t}}]}}\n"
+    ));
+    assert_error(
+        &e,
+        Some("r"),
+        "when.not.not.not.not.not.not.not.not.not",
+        "at most 8 levels",
+    );
 
     let many: String = (0..=MAX_RULES)
         .map(|i| format!("  - {{id: r{i}, name: R, kind: routing, when: {{intent: [x]}}, then: [{{tag: t}}]}}\n"))
@@ -237,19 +312,50 @@ fn checked_loading_rejects_unknown_intents_workflows_and_queues() {
     let intents = ["refund_request", "billing_question"];
     let queues = ["billing", "general_support"];
     let workflows = ["password_reset"];
-    let only_intents = Validation { intents: Some(&intents), ..Validation::default() };
+    let only_intents = Validation {
+        intents: Some(&intents),
+        ..Validation::default()
+    };
     let e = RuleSet::from_yaml_checked(yaml, &only_intents).unwrap_err();
-    assert_error(&e, Some("r"), "when.intent[1]", "unknown intent `refund`; did you mean `refund_request`?");
+    assert_error(
+        &e,
+        Some("r"),
+        "when.intent[1]",
+        "unknown intent `refund`; did you mean `refund_request`?",
+    );
 
-    let all = Validation { intents: Some(&["refund_request", "refund"]), queues: Some(&queues), workflows: Some(&workflows) };
+    let all = Validation {
+        intents: Some(&["refund_request", "refund"]),
+        queues: Some(&queues),
+        workflows: Some(&workflows),
+    };
     let e = RuleSet::from_yaml_checked(yaml, &all).unwrap_err();
-    assert_error(&e, Some("r"), "then[1].start_workflow.workflow", "unknown workflow `refund_flow`");
+    assert_error(
+        &e,
+        Some("r"),
+        "then[1].start_workflow.workflow",
+        "unknown workflow `refund_flow`",
+    );
 
-    let e = RuleSet::from_yaml_checked(&yaml.replace("queue: billing", "queue: biling"), &Validation { queues: Some(&queues), ..Validation::default() })
-        .unwrap_err();
-    assert_error(&e, Some("r"), "then[0].route.queue", "unknown queue `biling`");
+    let e = RuleSet::from_yaml_checked(
+        &yaml.replace("queue: billing", "queue: biling"),
+        &Validation {
+            queues: Some(&queues),
+            ..Validation::default()
+        },
+    )
+    .unwrap_err();
+    assert_error(
+        &e,
+        Some("r"),
+        "then[0].route.queue",
+        "unknown queue `biling`",
+    );
 
-    assert!(RuleSet::from_yaml(yaml).is_ok(), "without a Validation, names are free");
+    assert!(
+        RuleSet::from_yaml(yaml).is_ok(),
+        "without a Validation, names are free"
+    );
     let json = serde_json::to_string(RuleSet::from_yaml(yaml).unwrap().document()).unwrap();
     assert!(RuleSet::from_json_checked(&json, &only_intents).is_err());
 }
@@ -280,21 +386,43 @@ fn stop_true_ends_evaluation_and_stop_kind_skips_the_same_kind() {
              \x20 - {{id: route, name: R, kind: routing, priority: 10, when: {{message_count: {{gte: 0}}}}, then: [{{route: {{queue: r}}}}]}}\n"
         ))
     };
-    let ids = |set: &RuleSet| set.evaluate(&Facts::default()).fired.iter().map(|f| f.rule_id.to_string()).collect::<Vec<_>>();
+    let ids = |set: &RuleSet| {
+        set.evaluate(&Facts::default())
+            .fired
+            .iter()
+            .map(|f| f.rule_id.to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&doc("false", 0)), ["first", "second", "route"]);
     assert_eq!(ids(&doc("true", 0)), ["first"]);
     assert_eq!(ids(&doc("kind", 0)), ["first", "route"]);
-    assert_eq!(doc("kind", 0).evaluate(&Facts::default()).queue(), Some("one"));
+    assert_eq!(
+        doc("kind", 0).evaluate(&Facts::default()).queue(),
+        Some("one")
+    );
     // A rule that does not fire stops nothing.
     assert_eq!(ids(&doc("true", 5)), ["second", "route"]);
 }
 
 #[test]
 fn all_any_not_semantics() {
-    let vip_web = Facts { tier: Some(CustomerTier::Vip), channel: Channel::Web, ..Facts::default() };
-    let vip_slack = Facts { channel: Channel::Slack, ..vip_web.clone() };
-    let standard_web = Facts { tier: Some(CustomerTier::Standard), ..vip_web.clone() };
-    let unknown_tier = Facts { tier: None, ..vip_web.clone() };
+    let vip_web = Facts {
+        tier: Some(CustomerTier::Vip),
+        channel: Channel::Web,
+        ..Facts::default()
+    };
+    let vip_slack = Facts {
+        channel: Channel::Slack,
+        ..vip_web.clone()
+    };
+    let standard_web = Facts {
+        tier: Some(CustomerTier::Standard),
+        ..vip_web.clone()
+    };
+    let unknown_tier = Facts {
+        tier: None,
+        ..vip_web.clone()
+    };
 
     let all = one("{all: [{tier: [vip]}, {channel: [web]}]}");
     assert!(fires(&all, &vip_web));
@@ -307,10 +435,18 @@ fn all_any_not_semantics() {
     let not = one("{not: {tier: [vip, enterprise]}}");
     assert!(!fires(&not, &vip_web));
     assert!(fires(&not, &standard_web) && fires(&not, &unknown_tier));
-    assert!(!fires(&one("{tier: [standard]}"), &unknown_tier), "an unknown tier is no tier");
+    assert!(
+        !fires(&one("{tier: [standard]}"), &unknown_tier),
+        "an unknown tier is no tier"
+    );
 
-    let nested = one("{all: [{any: [{intent: [a]}, {intent: b}]}, {not: {confidence: {lt: 0.5}}}]}");
-    let intent = |name, confidence| Facts { intent: Some(name), confidence, ..Facts::default() };
+    let nested =
+        one("{all: [{any: [{intent: [a]}, {intent: b}]}, {not: {confidence: {lt: 0.5}}}]}");
+    let intent = |name, confidence| Facts {
+        intent: Some(name),
+        confidence,
+        ..Facts::default()
+    };
     assert!(fires(&nested, &intent("a", 0.5)));
     assert!(fires(&nested, &intent("b", 0.9)));
     assert!(!fires(&nested, &intent("b", 0.49)));
@@ -321,45 +457,140 @@ fn all_any_not_semantics() {
 #[test]
 fn leaves_test_their_facts() {
     let f = Facts::default;
-    assert!(fires(&one("{intent_flag: escalate}"), &Facts { intent_escalate: true, ..f() }));
+    assert!(fires(
+        &one("{intent_flag: escalate}"),
+        &Facts {
+            intent_escalate: true,
+            ..f()
+        }
+    ));
     assert!(!fires(&one("{intent_flag: escalate}"), &f()));
-    assert!(fires(&one("{intent_risk: [medium, high]}"), &Facts { intent_risk: Risk::High, ..f() }));
+    assert!(fires(
+        &one("{intent_risk: [medium, high]}"),
+        &Facts {
+            intent_risk: Risk::High,
+            ..f()
+        }
+    ));
     assert!(!fires(&one("{intent_risk: [medium, high]}"), &f()));
-    assert!(fires(&one("{out_of_scope: true}"), &Facts { out_of_scope: true, ..f() }));
-    assert!(fires(&one("{language: [en, es]}"), &Facts { language: "es", ..f() }));
-    assert!(!fires(&one("{language: [en, es]}"), &Facts { language: "fr", ..f() }));
+    assert!(fires(
+        &one("{out_of_scope: true}"),
+        &Facts {
+            out_of_scope: true,
+            ..f()
+        }
+    ));
+    assert!(fires(
+        &one("{language: [en, es]}"),
+        &Facts {
+            language: "es",
+            ..f()
+        }
+    ));
+    assert!(!fires(
+        &one("{language: [en, es]}"),
+        &Facts {
+            language: "fr",
+            ..f()
+        }
+    ));
     let kinds = ["email", "sf_error_code"];
-    assert!(fires(&one("{entity: [sf_error_code]}"), &Facts { entity_kinds: &kinds, ..f() }));
-    assert!(!fires(&one("{entity: [phone]}"), &Facts { entity_kinds: &kinds, ..f() }));
-    assert!(fires(&one("{business_hours: false}"), &Facts { business_hours: false, ..f() }));
+    assert!(fires(
+        &one("{entity: [sf_error_code]}"),
+        &Facts {
+            entity_kinds: &kinds,
+            ..f()
+        }
+    ));
+    assert!(!fires(
+        &one("{entity: [phone]}"),
+        &Facts {
+            entity_kinds: &kinds,
+            ..f()
+        }
+    ));
+    assert!(fires(
+        &one("{business_hours: false}"),
+        &Facts {
+            business_hours: false,
+            ..f()
+        }
+    ));
     assert!(!fires(&one("{business_hours: false}"), &f()));
-    assert!(fires(&one("{workflow_active: true}"), &Facts { workflow_active: true, ..f() }));
+    assert!(fires(
+        &one("{workflow_active: true}"),
+        &Facts {
+            workflow_active: true,
+            ..f()
+        }
+    ));
     let range = one("{sentiment_trend: {gt: -2, lte: -0.4}}");
-    assert!(fires(&range, &Facts { sentiment_trend: -0.4, ..f() }));
-    assert!(!fires(&range, &Facts { sentiment_trend: -0.39, ..f() }));
-    assert!(!fires(&range, &Facts { sentiment_trend: f64::NAN, ..f() }));
-    assert!(fires(&one("{open_cases: {gte: 2}}"), &Facts { open_cases: 2, ..f() }));
+    assert!(fires(
+        &range,
+        &Facts {
+            sentiment_trend: -0.4,
+            ..f()
+        }
+    ));
+    assert!(!fires(
+        &range,
+        &Facts {
+            sentiment_trend: -0.39,
+            ..f()
+        }
+    ));
+    assert!(!fires(
+        &range,
+        &Facts {
+            sentiment_trend: f64::NAN,
+            ..f()
+        }
+    ));
+    assert!(fires(
+        &one("{open_cases: {gte: 2}}"),
+        &Facts {
+            open_cases: 2,
+            ..f()
+        }
+    ));
     assert!(fires(&one("{message_count: {lt: 2}}"), &f()));
-    let emotions = Emotions { frustration: 0.7, ..Emotions::default() };
-    assert!(fires(&one("{emotion: {name: frustration, gt: 0.6}}"), &Facts { emotions, ..f() }));
+    let emotions = Emotions {
+        frustration: 0.7,
+        ..Emotions::default()
+    };
+    assert!(fires(
+        &one("{emotion: {name: frustration, gt: 0.6}}"),
+        &Facts { emotions, ..f() }
+    ));
     assert!(!fires(&one("{emotion: {name: anger, gt: 0.6}}"), &f()));
 }
 
 #[test]
 fn keywords_match_whole_words_and_phrases_case_insensitively() {
-    let human = one("{keywords: [human, \"real person\", \"agente humano\", \"parler à un humain\", \"c++\"]}");
+    let human = one(
+        "{keywords: [human, \"real person\", \"agente humano\", \"parler à un humain\", \"c++\"]}",
+    );
     assert!(fires(&human, &text("I want a HUMAN.")));
     assert!(fires(&human, &text("human")));
     assert!(!fires(&human, &text("that is inhuman")));
-    assert!(!fires(&human, &text("humans only")), "whole words: `humans` is not `human`");
+    assert!(
+        !fires(&human, &text("humans only")),
+        "whole words: `humans` is not `human`"
+    );
     assert!(!fires(&human, &text("human_resources")));
-    assert!(fires(&human, &text("Can I talk to a Real  Person?")), "white space runs are one space");
+    assert!(
+        fires(&human, &text("Can I talk to a Real  Person?")),
+        "white space runs are one space"
+    );
     assert!(fires(&human, &text("a real\nperson please")));
     assert!(!fires(&human, &text("unreal personality")));
     assert!(fires(&human, &text("Quiero un AGENTE HUMANO ya")));
     assert!(fires(&human, &text("Je veux PARLER À UN HUMAIN.")));
     assert!(!fires(&human, &text("parler à un humainement")));
-    assert!(fires(&human, &text("crash in c++ code")), "non-word edges need no boundary");
+    assert!(
+        fires(&human, &text("crash in c++ code")),
+        "non-word edges need no boundary"
+    );
     assert!(!fires(&human, &text("")));
 
     // Overlapping keywords of different rules each match.
@@ -381,8 +612,15 @@ fn evaluation_combines_queue_and_priority() {
          \x20 - {id: route, name: R, kind: routing, priority: 5, when: {intent: [x]}, then: [{route: {queue: billing}}, {set_priority: critical}]}\n\
          \x20 - {id: low, name: L, kind: automation, priority: 1, when: {intent: [x]}, then: [{set_priority: low}, {create_case: {priority: high}}]}\n",
     );
-    let e = set.evaluate(&Facts { intent: Some("x"), ..Facts::default() });
-    assert_eq!(e.queue(), Some("billing"), "an escalation without a queue goes where routing says");
+    let e = set.evaluate(&Facts {
+        intent: Some("x"),
+        ..Facts::default()
+    });
+    assert_eq!(
+        e.queue(),
+        Some("billing"),
+        "an escalation without a queue goes where routing says"
+    );
     assert_eq!(e.priority(), Some(Priority::Critical));
     let (fired, action) = e.escalation().unwrap();
     assert_eq!(&*fired.rule_id, "esc");

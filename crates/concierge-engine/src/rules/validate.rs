@@ -40,29 +40,50 @@ impl RuleDocument {
             errors.push(RuleError::new(
                 None,
                 "version",
-                format!("unsupported version {}; expected {RULES_FORMAT_VERSION}", self.version),
+                format!(
+                    "unsupported version {}; expected {RULES_FORMAT_VERSION}",
+                    self.version
+                ),
             ));
         }
         if self.rules.len() > MAX_RULES {
             errors.push(RuleError::new(
                 None,
                 "rules",
-                format!("{} rules; at most {MAX_RULES} are allowed", self.rules.len()),
+                format!(
+                    "{} rules; at most {MAX_RULES} are allowed",
+                    self.rules.len()
+                ),
             ));
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (index, rule) in self.rules.iter().enumerate() {
-            let label = if rule.id.is_empty() { format!("rules[{index}]") } else { rule.id.clone() };
-            let mut cx = Checker { rule: label, errors: &mut errors, validation };
+            let label = if rule.id.is_empty() {
+                format!("rules[{index}]")
+            } else {
+                rule.id.clone()
+            };
+            let mut cx = Checker {
+                rule: label,
+                errors: &mut errors,
+                validation,
+            };
             if !is_name(&rule.id, 64, false) {
                 cx.error("id", "must be 1 to 64 characters of a-z, 0-9, `_` and `-`");
             } else if let Some(first) = seen.insert(&rule.id, index) {
-                cx.error("id", format!("duplicate id; rules[{first}] has the same id"));
+                cx.error(
+                    "id",
+                    format!("duplicate id; rules[{first}] has the same id"),
+                );
             }
             if rule.name.trim().is_empty() || rule.name.chars().count() > 200 {
                 cx.error("name", "must be 1 to 200 characters");
             }
-            if rule.description.as_ref().is_some_and(|d| d.chars().count() > 2_000) {
+            if rule
+                .description
+                .as_ref()
+                .is_some_and(|d| d.chars().count() > 2_000)
+            {
                 cx.error("description", "must be at most 2000 characters");
             }
             cx.condition(&rule.when, "when".to_owned(), 0);
@@ -87,7 +108,8 @@ struct Checker<'e, 'v> {
 
 impl Checker<'_, '_> {
     fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(RuleError::new(Some(self.rule.clone()), field, message));
+        self.errors
+            .push(RuleError::new(Some(self.rule.clone()), field, message));
     }
 
     fn list<T>(&mut self, items: &[T], path: &str) -> bool {
@@ -105,10 +127,17 @@ impl Checker<'_, '_> {
     fn condition(&mut self, condition: &Condition, path: String, depth: usize) {
         match condition {
             Condition::All(children) | Condition::Any(children) => {
-                let key = if matches!(condition, Condition::All(_)) { "all" } else { "any" };
+                let key = if matches!(condition, Condition::All(_)) {
+                    "all"
+                } else {
+                    "any"
+                };
                 let path = format!("{path}.{key}");
                 if depth >= MAX_DEPTH {
-                    return self.error(&path, format!("conditions nest at most {MAX_DEPTH} levels deep"));
+                    return self.error(
+                        &path,
+                        format!("conditions nest at most {MAX_DEPTH} levels deep"),
+                    );
                 }
                 if self.list(children, &path) {
                     for (i, child) in children.iter().enumerate() {
@@ -119,7 +148,10 @@ impl Checker<'_, '_> {
             Condition::Not(child) => {
                 let path = format!("{path}.not");
                 if depth >= MAX_DEPTH {
-                    return self.error(&path, format!("conditions nest at most {MAX_DEPTH} levels deep"));
+                    return self.error(
+                        &path,
+                        format!("conditions nest at most {MAX_DEPTH} levels deep"),
+                    );
                 }
                 self.condition(child, path, depth + 1);
             }
@@ -144,7 +176,9 @@ impl Checker<'_, '_> {
                 let path = format!("{path}.language");
                 if self.list(codes, &path) {
                     for (i, code) in codes.iter().enumerate() {
-                        if !(2..=3).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_lowercase()) {
+                        if !(2..=3).contains(&code.len())
+                            || !code.bytes().all(|b| b.is_ascii_lowercase())
+                        {
                             self.error(
                                 &format!("{path}[{i}]"),
                                 format!("`{code}` is not a language code; expected ISO 639-1 in lower case, e.g. en"),
@@ -158,7 +192,12 @@ impl Checker<'_, '_> {
                 if self.list(kinds, &path) {
                     for (i, kind) in kinds.iter().enumerate() {
                         if !is_name(kind, 64, false) {
-                            self.error(&format!("{path}[{i}]"), format!("`{kind}` is not an entity kind, e.g. email or sf_error_code"));
+                            self.error(
+                                &format!("{path}[{i}]"),
+                                format!(
+                                    "`{kind}` is not an entity kind, e.g. email or sf_error_code"
+                                ),
+                            );
                         }
                     }
                 }
@@ -170,7 +209,10 @@ impl Checker<'_, '_> {
                         if word.trim().is_empty() {
                             self.error(&format!("{path}[{i}]"), "must not be blank");
                         } else if word.chars().count() > MAX_KEYWORD_CHARS {
-                            self.error(&format!("{path}[{i}]"), format!("must be at most {MAX_KEYWORD_CHARS} characters"));
+                            self.error(
+                                &format!("{path}[{i}]"),
+                                format!("must be at most {MAX_KEYWORD_CHARS} characters"),
+                            );
                         }
                     }
                 }
@@ -180,7 +222,13 @@ impl Checker<'_, '_> {
                 self.range(range, &format!("{path}.{}", fact.as_str()), min, max, whole);
             }
             Condition::Emotion(emotion) => {
-                self.range(&emotion.range(), &format!("{path}.emotion"), 0.0, 1.0, false);
+                self.range(
+                    &emotion.range(),
+                    &format!("{path}.emotion"),
+                    0.0,
+                    1.0,
+                    false,
+                );
             }
             Condition::IntentFlag(_)
             | Condition::OutOfScope(_)
@@ -195,13 +243,21 @@ impl Checker<'_, '_> {
         }
         if let Some(known) = self.validation.intents {
             if name != concierge_nlu::data::OUT_OF_SCOPE && !known.contains(&name) {
-                self.error(path, format!("unknown intent `{name}`; {}", suggest(name, known)));
+                self.error(
+                    path,
+                    format!("unknown intent `{name}`; {}", suggest(name, known)),
+                );
             }
         }
     }
 
     fn range(&mut self, range: &Range, path: &str, min: f64, max: f64, whole: bool) {
-        let bounds = [("lt", range.lt), ("lte", range.lte), ("gt", range.gt), ("gte", range.gte)];
+        let bounds = [
+            ("lt", range.lt),
+            ("lte", range.lte),
+            ("gt", range.gt),
+            ("gte", range.gte),
+        ];
         if bounds.iter().all(|(_, b)| b.is_none()) {
             return self.error(path, "give at least one of lt, lte, gt, gte");
         }
@@ -222,11 +278,20 @@ impl Checker<'_, '_> {
                 self.error(&field, format!("must be between {min} and {max}"));
             }
         }
-        let upper = range.lt.map(|v| (v, true, "lt")).or(range.lte.map(|v| (v, false, "lte")));
-        let lower = range.gt.map(|v| (v, true, "gt")).or(range.gte.map(|v| (v, false, "gte")));
+        let upper = range
+            .lt
+            .map(|v| (v, true, "lt"))
+            .or(range.lte.map(|v| (v, false, "lte")));
+        let lower = range
+            .gt
+            .map(|v| (v, true, "gt"))
+            .or(range.gte.map(|v| (v, false, "gte")));
         if let (Some((hi, hi_strict, hi_key)), Some((lo, lo_strict, lo_key))) = (upper, lower) {
             if lo > hi || (lo == hi && (hi_strict || lo_strict)) {
-                self.error(path, format!("no value satisfies `{lo_key}: {lo}` and `{hi_key}: {hi}`"));
+                self.error(
+                    path,
+                    format!("no value satisfies `{lo_key}: {lo}` and `{hi_key}: {hi}`"),
+                );
             }
         }
     }
@@ -245,10 +310,15 @@ impl Checker<'_, '_> {
             RuleAction::SetPriority(_) | RuleAction::CreateCase { .. } => {}
             RuleAction::Tag(tag) => {
                 if !is_code(tag, ":-") {
-                    self.error(path, "must be 1 to 64 characters of a-z, 0-9, `_`, `-` and `:`");
+                    self.error(
+                        path,
+                        "must be 1 to 64 characters of a-z, 0-9, `_`, `-` and `:`",
+                    );
                 }
             }
-            RuleAction::Reply { template } => self.template(template, &format!("{path}.template"), 4_000),
+            RuleAction::Reply { template } => {
+                self.template(template, &format!("{path}.template"), 4_000)
+            }
             RuleAction::StartWorkflow { workflow } => {
                 let field = format!("{path}.workflow");
                 if !is_name(workflow, 64, true) {
@@ -256,7 +326,13 @@ impl Checker<'_, '_> {
                 }
                 if let Some(known) = self.validation.workflows {
                     if !known.contains(&workflow.as_str()) {
-                        self.error(&field, format!("unknown workflow `{workflow}`; {}", suggest(workflow, known)));
+                        self.error(
+                            &field,
+                            format!(
+                                "unknown workflow `{workflow}`; {}",
+                                suggest(workflow, known)
+                            ),
+                        );
                     }
                 }
             }
@@ -285,7 +361,10 @@ impl Checker<'_, '_> {
         }
         if let Some(known) = self.validation.queues {
             if !known.contains(&queue) {
-                self.error(path, format!("unknown queue `{queue}`; {}", suggest(queue, known)));
+                self.error(
+                    path,
+                    format!("unknown queue `{queue}`; {}", suggest(queue, known)),
+                );
             }
         }
     }
@@ -326,7 +405,9 @@ fn is_code(text: &str, extra: &str) -> bool {
 fn suggest(name: &str, known: &[&str]) -> String {
     let close = known
         .iter()
-        .filter(|k| k.starts_with(name.get(..3).unwrap_or(name)) || name.contains(**k) || k.contains(name))
+        .filter(|k| {
+            k.starts_with(name.get(..3).unwrap_or(name)) || name.contains(**k) || k.contains(name)
+        })
         .take(3)
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>();
@@ -356,7 +437,10 @@ mod tests {
 
     #[test]
     fn suggestions_point_at_close_names() {
-        assert_eq!(suggest("refund", &["refund_request", "billing_question"]), "did you mean `refund_request`?");
+        assert_eq!(
+            suggest("refund", &["refund_request", "billing_question"]),
+            "did you mean `refund_request`?"
+        );
         assert_eq!(suggest("zzz", &["a", "b"]), "known: a, b");
     }
 }
