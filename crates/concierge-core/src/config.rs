@@ -32,6 +32,8 @@ pub struct Config {
     pub knowledge: KnowledgeConfig,
     /// Language models: providers, routes, prices, budgets (default: the local responder only).
     pub llm: LlmConfig,
+    /// The conversation engine: moderation thresholds, background jobs, routing defaults.
+    pub engine: EngineConfig,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             bootstrap: BootstrapConfig::default(),
             knowledge: KnowledgeConfig::default(),
             llm: LlmConfig::default(),
+            engine: EngineConfig::default(),
         }
     }
 }
@@ -235,6 +238,40 @@ impl Default for KnowledgeConfig {
     }
 }
 
+/// The conversation engine.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Toxicity at or above this gets the customer a warning (0..1).
+    pub moderation_warn: f64,
+    /// Toxicity at or above this is stored flagged and not answered (0..1).
+    pub moderation_block: f64,
+    /// Conversations waiting on the customer close as abandoned after this many hours.
+    pub abandon_after_hours: u64,
+    /// Seconds between runs of the background jobs (SLA breaches, abandonment).
+    pub jobs_interval_secs: u64,
+    /// Earlier messages the engine reads for each turn (summary, language model).
+    pub history_window: usize,
+    /// Seconds a node may keep a tenant's rules before re-reading them.
+    pub rules_cache_secs: u64,
+    /// The queue escalations go to when no rule names one.
+    pub default_queue: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            moderation_warn: 0.6,
+            moderation_block: 0.8,
+            abandon_after_hours: 24,
+            jobs_interval_secs: 60,
+            history_window: 20,
+            rules_cache_secs: 5,
+            default_queue: "general_support".to_owned(),
+        }
+    }
+}
+
 /// Which dense encoder the knowledge base uses.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -316,6 +353,28 @@ impl Config {
                 "auth.refresh_token_ttl_secs",
                 "must not be shorter than auth.access_token_ttl_secs",
             ));
+        }
+        let e = &self.engine;
+        if !(0.0..=1.0).contains(&e.moderation_warn) {
+            return Err(bad("engine.moderation_warn", "must be between 0 and 1"));
+        }
+        if !(0.0..=1.0).contains(&e.moderation_block) || e.moderation_block < e.moderation_warn {
+            return Err(bad(
+                "engine.moderation_block",
+                "must be between engine.moderation_warn and 1",
+            ));
+        }
+        if e.abandon_after_hours == 0 {
+            return Err(bad("engine.abandon_after_hours", "must be at least 1"));
+        }
+        if e.jobs_interval_secs == 0 {
+            return Err(bad("engine.jobs_interval_secs", "must be at least 1"));
+        }
+        if e.history_window > 200 {
+            return Err(bad("engine.history_window", "must be at most 200"));
+        }
+        if e.default_queue.trim().is_empty() || e.default_queue.len() > 64 {
+            return Err(bad("engine.default_queue", "must be 1–64 characters"));
         }
         if self.server.request_timeout_secs == 0 {
             return Err(bad("server.request_timeout_secs", "must be at least 1"));
@@ -451,6 +510,23 @@ encoder = "auto"
 sync_interval_secs = 30
 # Load the built-in Salesforce-support demo articles into the `demo` tenant when it is created.
 demo_articles = true
+
+[engine]
+# Toxicity (0..1) at which the customer is warned, and at which the message is
+# stored flagged for review and not answered.
+moderation_warn = 0.6
+moderation_block = 0.8
+# Conversations waiting on the customer close as abandoned after this many hours.
+abandon_after_hours = 24
+# Seconds between runs of the background jobs (SLA breach detection, abandonment).
+jobs_interval_secs = 60
+# Earlier messages read for each turn (summary card, language model context).
+history_window = 20
+# Seconds a node may keep a tenant's rules before re-reading them (rules changed
+# through the admin API apply at once on the node that took the change).
+rules_cache_secs = 5
+# Where escalations go when no rule names a queue.
+default_queue = "general_support"
 
 [llm]
 # Language models. With no providers every answer, summary and suggestion comes

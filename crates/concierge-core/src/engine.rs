@@ -7,10 +7,16 @@
 //! anything and says so in its reply.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::id::{ConversationId, OrgId};
-use crate::kinds::{Channel, ContentType, SenderType};
+use crate::id::{ActionId, ConversationId, OrgId};
+use crate::kinds::{
+    ActionStatus, Channel, ContentType, ConversationStatus, CustomerTier, Priority, SenderType,
+};
+use crate::knowledge::Citation;
+use crate::model::Conversation;
 
 /// One inbound customer message with the context the engine may use.
 #[derive(Debug, Clone)]
@@ -22,6 +28,9 @@ pub struct Turn {
     pub content_type: ContentType,
     /// Earlier messages, oldest first (bounded by the caller).
     pub history: Vec<(SenderType, String)>,
+    /// The conversation as stored before this message (status, context,
+    /// routing), when the caller has it.
+    pub conversation: Option<Conversation>,
 }
 
 /// What the engine decided to say and do.
@@ -33,6 +42,78 @@ pub struct Reply {
     pub sentiment: Option<f64>,
     pub suggested_actions: Vec<String>,
     pub requires_escalation: bool,
+    /// What else the turn changes and reports; empty for the placeholder.
+    pub plan: TurnPlan,
+}
+
+/// Everything a turn changes besides the reply text, written by the caller
+/// in the same transaction as the messages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TurnPlan {
+    /// No reply message: a human agent has the conversation.
+    pub silent: bool,
+    /// Who the reply is from (`ai_agent` when `None`; `system` for notices).
+    pub sender: Option<SenderType>,
+    /// Stored with the customer's message: language, emotions, toxicity, …
+    pub user_analysis: Value,
+    /// The customer's message's entities (an array).
+    pub user_entities: Value,
+    /// Stored with the reply: decision, citations, provider, …
+    pub reply_analysis: Value,
+    pub moderation: Option<ModerationPlan>,
+    /// The status after the turn.
+    pub status: Option<ConversationStatus>,
+    /// The conversation's new context.
+    pub context: Option<Value>,
+    pub queue: Option<String>,
+    pub priority: Option<Priority>,
+    pub escalation: Option<EscalationPlan>,
+    /// How the conversation was resolved when `status` is `resolved`.
+    pub resolution: Option<String>,
+    /// More outbox events (topic, payload).
+    pub events: Vec<(String, Value)>,
+    /// What the reply cites.
+    pub citations: Vec<Citation>,
+    /// Actions run for this turn.
+    pub actions: Vec<ActionSummary>,
+    /// Buttons the customer may press instead of typing.
+    pub quick_replies: Vec<String>,
+    /// The workflow in progress after this turn (`{"name", "step"}`).
+    pub workflow: Option<Value>,
+    /// The customer's language.
+    pub language: Option<String>,
+}
+
+/// A moderation verdict on the customer's message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModerationPlan {
+    /// `warned` or `blocked`.
+    pub level: String,
+    pub score: f64,
+    pub categories: Value,
+}
+
+/// A hand-off to a human decided by the engine.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EscalationPlan {
+    pub reason: String,
+    pub priority: Priority,
+    pub queue: String,
+    pub tier: Option<CustomerTier>,
+    /// Resolution deadline.
+    pub sla_deadline: Option<DateTime<Utc>>,
+    pub first_response_deadline: Option<DateTime<Utc>>,
+    /// The summary card.
+    pub summary: Value,
+}
+
+/// An action run during a turn.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ActionSummary {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ActionId,
+    pub action_type: String,
+    pub status: ActionStatus,
 }
 
 /// The engine could not produce a reply. The customer's message is kept regardless.
@@ -90,6 +171,7 @@ impl ConversationEngine for PlaceholderEngine {
             sentiment: None,
             suggested_actions: vec!["talk_to_human".to_owned()],
             requires_escalation: false,
+            plan: TurnPlan::default(),
         })
     }
 }

@@ -4,11 +4,11 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use concierge_core::engine::{Reply, Turn};
+use concierge_core::engine::{Reply, Turn, TurnPlan};
 use concierge_core::model::{Conversation, Message};
 use concierge_core::validate::{self, FieldError};
 use concierge_core::{ContentType, ConversationId, ConversationStatus, Role, SenderType};
-use concierge_store::NewMessage;
+use concierge_store::{NewEscalation, NewMessage, NewModerationFlag, TurnEffects};
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -78,6 +78,37 @@ pub struct PostMessageResult {
     pub confidence: Option<f64>,
     pub suggested_actions: Vec<String>,
     pub requires_escalation: bool,
+    /// The customer's language (ISO 639-1).
+    pub language: Option<String>,
+    /// The conversation's status after the turn.
+    pub status: ConversationStatus,
+    /// The knowledge the reply cites, in `[n]` order.
+    #[schema(value_type = Vec<Object>)]
+    pub citations: Vec<concierge_core::knowledge::Citation>,
+    /// Actions run for this turn.
+    pub actions: Vec<concierge_core::engine::ActionSummary>,
+    /// `warned` or `blocked` when moderation flagged the message.
+    pub moderation: Option<String>,
+    /// The hand-off this turn made, if it escalated.
+    pub escalation: Option<EscalationInfo>,
+    /// Buttons the customer may press instead of typing.
+    pub quick_replies: Vec<String>,
+    /// The workflow in progress (`{"name", "step"}`).
+    #[schema(value_type = Option<Object>)]
+    pub workflow: Option<Value>,
+}
+
+/// The escalation a turn made.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EscalationInfo {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: concierge_core::EscalationId,
+    pub queue: String,
+    pub priority: concierge_core::Priority,
+    pub reason: String,
+    pub sla_deadline: Option<chrono::DateTime<chrono::Utc>>,
+    /// The case opened for it, when there is one.
+    pub case_number: Option<String>,
 }
 
 /// Text sent when the engine fails or times out: the customer's message is kept.
@@ -171,19 +202,40 @@ pub async fn post_message(
     } else {
         Some(run_engine(state, &conversation, &input).await)
     };
+    let mut effects = TurnEffects::default();
     let mut batch = vec![msg];
-    if let Some(r) = &reply {
-        let mut m = NewMessage::text(r.sender, None, r.reply.content.clone());
-        m.intent = r.reply.intent.clone();
-        m.intent_confidence = r.reply.confidence.map(|c| c.clamp(0.0, 1.0));
-        batch.push(m);
-        if let Some(s) = r.reply.sentiment {
-            batch[0].sentiment = Some(s.clamp(-1.0, 1.0));
-        }
-        batch[0].intent = r.reply.intent.clone();
-        batch[0].intent_confidence = r.reply.confidence.map(|c| c.clamp(0.0, 1.0));
+    if from_staff && conversation.escalated && !conversation.status.is_closed() {
+        // A human answered: the ball is in the customer's court.
+        effects.status = Some(ConversationStatus::WaitingForUser);
     }
-    let (updated, stored) = state.store.append_messages(p.org, id, &batch).await?;
+    if let Some(r) = &reply {
+        let plan = &r.reply.plan;
+        let user = &mut batch[0];
+        if let Some(s) = r.reply.sentiment {
+            user.sentiment = Some(s.clamp(-1.0, 1.0));
+        }
+        user.intent = r.reply.intent.clone();
+        user.intent_confidence = r.reply.confidence.map(|c| c.clamp(0.0, 1.0));
+        if !plan.user_analysis.is_null() {
+            user.analysis = plan.user_analysis.clone();
+        }
+        if plan.user_entities.is_array() {
+            user.entities = plan.user_entities.clone();
+        }
+        user.moderation = plan.moderation.as_ref().map(|m| m.level.clone());
+        if !plan.silent {
+            let mut m = NewMessage::text(plan.sender.unwrap_or(r.sender), None, r.reply.content.clone());
+            m.intent = r.reply.intent.clone();
+            m.intent_confidence = r.reply.confidence.map(|c| c.clamp(0.0, 1.0));
+            if !plan.reply_analysis.is_null() {
+                m.analysis = plan.reply_analysis.clone();
+            }
+            batch.push(m);
+        }
+        effects = plan_effects(conversation.id, plan);
+    }
+    let turn = state.store.record_turn(p.org, id, &batch, &effects).await?;
+    let (updated, stored) = (turn.conversation, turn.messages);
     for m in &stored {
         state
             .metrics
@@ -197,18 +249,38 @@ pub async fn post_message(
     let first = stored
         .first()
         .ok_or_else(|| ApiError::new(Code::Internal, "message was not stored"))?;
-    let result = match (&reply, stored.get(1)) {
-        (Some(r), Some(m)) => PostMessageResult {
-            message_id: first.id,
-            response: Some(m.content.clone()),
-            response_message_id: Some(m.id),
-            intent: r.reply.intent.clone(),
-            // As stored (clamped to 0–1), so the response and a later read agree.
-            confidence: m.intent_confidence,
-            suggested_actions: r.reply.suggested_actions.clone(),
-            requires_escalation: r.reply.requires_escalation,
-        },
-        _ => PostMessageResult {
+    let escalation = turn.escalation.map(|e| EscalationInfo {
+        id: e.id,
+        queue: e.queue,
+        priority: e.priority,
+        reason: e.reason,
+        sla_deadline: e.sla_deadline,
+        case_number: e.summary.get("case_number").and_then(Value::as_str).map(str::to_owned),
+    });
+    let result = match &reply {
+        Some(r) => {
+            let plan = &r.reply.plan;
+            let answer = stored.get(1);
+            PostMessageResult {
+                message_id: first.id,
+                response: answer.map(|m| m.content.clone()),
+                response_message_id: answer.map(|m| m.id),
+                intent: r.reply.intent.clone(),
+                // As stored (clamped to 0–1), so the response and a later read agree.
+                confidence: first.intent_confidence,
+                suggested_actions: r.reply.suggested_actions.clone(),
+                requires_escalation: r.reply.requires_escalation,
+                language: plan.language.clone(),
+                status: updated.status,
+                citations: plan.citations.clone(),
+                actions: plan.actions.clone(),
+                moderation: plan.moderation.as_ref().map(|m| m.level.clone()),
+                escalation,
+                quick_replies: plan.quick_replies.clone(),
+                workflow: plan.workflow.clone(),
+            }
+        }
+        None => PostMessageResult {
             message_id: first.id,
             response: None,
             response_message_id: None,
@@ -216,9 +288,44 @@ pub async fn post_message(
             confidence: None,
             suggested_actions: vec![],
             requires_escalation: false,
+            language: None,
+            status: updated.status,
+            citations: vec![],
+            actions: vec![],
+            moderation: None,
+            escalation: None,
+            quick_replies: vec![],
+            workflow: None,
         },
     };
     Ok((result, updated))
+}
+
+/// The store's view of what the engine planned.
+fn plan_effects(conversation: ConversationId, plan: &TurnPlan) -> TurnEffects {
+    TurnEffects {
+        status: plan.status,
+        context: plan.context.clone(),
+        queue: plan.queue.clone(),
+        priority: plan.priority,
+        escalation: plan.escalation.as_ref().map(|e| NewEscalation {
+            conversation_id: conversation,
+            reason: e.reason.clone(),
+            priority: e.priority,
+            queue: e.queue.clone(),
+            sla_deadline: e.sla_deadline,
+            first_response_deadline: e.first_response_deadline,
+            tier: e.tier,
+            summary: e.summary.clone(),
+        }),
+        resolution: plan.resolution.clone(),
+        flag: plan.moderation.as_ref().map(|m| NewModerationFlag {
+            level: m.level.clone(),
+            score: m.score,
+            categories: m.categories.clone(),
+        }),
+        events: plan.events.clone(),
+    }
 }
 
 struct EngineOutcome {
@@ -256,6 +363,7 @@ async fn run_engine(
         content: input.content.clone(),
         content_type: input.content_type,
         history,
+        conversation: Some(conversation.clone()),
     };
     let limit = Duration::from_secs(state.config.server.engine_timeout_secs);
     // A panicking engine is a failing engine: the customer still gets the fallback.
@@ -281,6 +389,7 @@ async fn run_engine(
             sentiment: None,
             suggested_actions: vec!["talk_to_human".to_owned()],
             requires_escalation: true,
+            plan: TurnPlan::default(),
         },
         sender: SenderType::System,
     }

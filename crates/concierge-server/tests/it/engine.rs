@@ -44,6 +44,7 @@ impl ConversationEngine for Scripted {
             sentiment: Some(-0.4),
             suggested_actions: vec!["open_case".into()],
             requires_escalation: true,
+            plan: Default::default(),
         })
     }
 }
