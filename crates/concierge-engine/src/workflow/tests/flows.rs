@@ -440,6 +440,10 @@ fn idempotency_keys_are_deterministic() {
 
     // Asking again after Execute repeats the same request.
     let (mut chat, step) = Chat::start(&lib, "password_reset", text, "en");
+    let json = serde_json::to_value(&step).unwrap();
+    assert_eq!(json["step"], "execute");
+    assert_eq!(json["authorization"], "verified_customer");
+    assert_eq!(serde_json::from_value::<Step>(json).unwrap(), step);
     let first = execute(step);
     assert_eq!(execute(chat.say("hello?")), first);
 }

@@ -5,6 +5,7 @@ mod definitions;
 mod flows;
 mod kinds;
 mod languages;
+mod props;
 
 use std::sync::OnceLock;
 
