@@ -84,8 +84,6 @@ mod serde_impl;
 mod template;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_defaults;
 mod validate;
 
 pub use error::RuleError;
