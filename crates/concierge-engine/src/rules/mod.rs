@@ -125,14 +125,17 @@ impl RuleSet {
         text: &str,
         validation: &Validation<'_>,
     ) -> Result<RuleSet, RuleError> {
-        let value: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
+        let syntax = |e: serde_norway::Error| {
             let location = e.location();
             RuleError::syntax(
                 without_position(e.to_string()),
                 location.as_ref().map(|l| l.line()),
                 location.as_ref().map(|l| l.column()),
             )
-        })?;
+        };
+        let mut value: serde_norway::Value = serde_norway::from_str(text).map_err(syntax)?;
+        // Anchors and aliases resolve while parsing; `<<:` merge keys here.
+        value.apply_merge().map_err(syntax)?;
         let document = serde_path_to_error::deserialize(&value).map_err(|e| {
             let rule_id = |i: usize| {
                 let id = value.get("rules")?.get(i)?.get("id")?.as_str()?;

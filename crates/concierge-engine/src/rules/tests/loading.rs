@@ -253,6 +253,36 @@ fn limits_on_depth_and_rule_count() {
 }
 
 #[test]
+fn yaml_anchors_aliases_and_merge_keys_work() {
+    let set = RuleSet::from_yaml(
+        "version: 1\n\
+         x-legal: &legal [lawyer, attorney]\n\
+         rules:\n\
+         \x20 - &base {id: a, name: A, kind: automation, when: {keywords: *legal}, then: [{tag: legal}]}\n\
+         \x20 - {<<: *base, id: b, when: {all: [{keywords: *legal}, {tier: [vip]}]}}\n",
+    );
+    // Unknown top-level keys (even anchor holders) are refused.
+    let e = set.unwrap_err();
+    assert_eq!(e.field, "x-legal", "{e}");
+
+    let set = RuleSet::from_yaml(
+        "version: 1\n\
+         rules:\n\
+         \x20 - &base {id: a, name: A, kind: automation, when: {keywords: [lawyer, attorney]}, then: [{tag: legal}]}\n\
+         \x20 - {<<: *base, id: b, when: {all: [{tier: [vip]}, {keywords: [attorney]}]}}\n",
+    )
+    .unwrap();
+    assert_eq!(set.len(), 2);
+    let e = set.evaluate(&Facts {
+        text: "my attorney",
+        tier: Some(CustomerTier::Vip),
+        ..Facts::default()
+    });
+    assert!(e.fired("a") && e.fired("b"));
+    assert_eq!(set.document().rules[1].then, set.document().rules[0].then);
+}
+
+#[test]
 fn syntax_errors_have_a_position() {
     let e = RuleSet::from_yaml("version: 1\nrules:\n  - id: [unclosed\n").unwrap_err();
     assert!(e.line.is_some() && e.column.is_some(), "{e:?}");
