@@ -38,8 +38,10 @@ impl LocalServer {
             .prefix("concierge-scenarios-")
             .tempdir()
             .context("cannot create a temporary data directory")?;
-        let mut config = Config::default();
-        config.data_dir = data.path().to_owned();
+        let mut config = Config {
+            data_dir: data.path().to_owned(),
+            ..Config::default()
+        };
         config.server.listen = ([127, 0, 0, 1], 0).into();
         config.rate_limit.enabled = false;
         let config = config.finish()?;

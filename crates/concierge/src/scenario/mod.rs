@@ -51,7 +51,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
     /// With --url: a `service` API key (the customer's side).
-    #[arg(long, value_name = "KEY", requires = "url")]
+    #[arg(long, value_name = "KEY", requires = "url", allow_hyphen_values = true)]
     pub api_key: Option<String>,
     /// With --url: a staff admin's email, for agent turns and `advance`.
     #[arg(
@@ -62,7 +62,12 @@ pub struct RunArgs {
     )]
     pub admin_email: Option<String>,
     /// With --url: that admin's password.
-    #[arg(long, value_name = "PASSWORD", requires = "admin_email")]
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        requires = "admin_email",
+        allow_hyphen_values = true
+    )]
     pub admin_password: Option<String>,
     /// Scenarios run at the same time.
     #[arg(long, value_name = "N", default_value_t = 4)]

@@ -84,8 +84,9 @@ pub fn render(report: &RunReport) -> String {
             for f in &t.failures {
                 out.push_str(&format!("        - {f}\n"));
             }
-            if t.say.is_some() {
-                let reply = t.response.as_deref().unwrap_or("");
+            let reply = t.response.as_deref().unwrap_or("");
+            // The reply once: reply_contains_* failures already quote it.
+            if t.say.is_some() && !t.failures.iter().any(|f| f.ends_with(&quote(reply))) {
                 out.push_str(&format!(
                     "        reply ({}): {}\n",
                     t.intent.as_deref().unwrap_or("no intent"),
@@ -100,9 +101,10 @@ pub fn render(report: &RunReport) -> String {
             }
         }
     }
+    let n = report.results.len();
     out.push_str(&format!(
-        "\n{} scenarios: {} passed, {} failed\n",
-        report.results.len(),
+        "\n{n} scenario{}: {} passed, {} failed\n",
+        if n == 1 { "" } else { "s" },
         report.passed,
         report.failed
     ));

@@ -14,6 +14,11 @@ use super::check;
 use super::format::{Action, Scenario};
 use super::report::{ScenarioResult, TurnResult};
 
+/// The customer side of each conversation.
+mod customer;
+
+use customer::{by_customer, create_body};
+
 /// Longest a single request may take (an engine calling a remote language
 /// model can be slow; a hung server must not hang the run).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -83,12 +88,22 @@ impl Driver {
     }
 
     /// Runs the scenarios, `concurrency` at a time, in no particular order.
+    /// Scenarios with the same customer email share that customer, so they
+    /// run one after the other (one's tier or language never leaks into
+    /// another's conversation halfway).
     pub async fn run_all(&self, scenarios: &[Scenario], concurrency: usize) -> Vec<ScenarioResult> {
-        futures::stream::iter(scenarios)
-            .map(|s| self.run(s))
+        let groups: Vec<Vec<ScenarioResult>> = futures::stream::iter(by_customer(scenarios))
+            .map(|group| async move {
+                let mut out = Vec::with_capacity(group.len());
+                for s in group {
+                    out.push(self.run(s).await);
+                }
+                out
+            })
             .buffer_unordered(concurrency.max(1))
             .collect()
-            .await
+            .await;
+        groups.into_iter().flatten().collect()
     }
 
     /// Runs one scenario as one conversation.
@@ -250,14 +265,15 @@ impl Driver {
             result.turns.push(t);
             if stopped.is_some() {
                 let left = s.turns.len() - index - 1;
+                let skipped = match (left, s.outcome.is_some()) {
+                    (0, false) => String::new(),
+                    (0, true) => "; the outcome was not checked".to_owned(),
+                    (n, false) => format!("; {n} later turn(s) not run"),
+                    (n, true) => format!("; {n} later turn(s) not run, the outcome not checked"),
+                };
                 return Err(format!(
-                    "stopped at turns[{index}] ({} failed); {left} later turn(s){} not run",
-                    turn.action.kind(),
-                    if s.outcome.is_some() {
-                        " and the outcome"
-                    } else {
-                        ""
-                    }
+                    "stopped at turns[{index}] ({} failed){skipped}",
+                    turn.action.kind()
                 ));
             }
         }
@@ -410,104 +426,37 @@ impl Driver {
 /// `422 validation_failed: … (field customer.tier)` from our error body.
 fn describe_error(status: StatusCode, body: &Value) -> String {
     let e = &body["error"];
-    match (e["code"].as_str(), e["message"].as_str()) {
-        (Some(code), Some(message)) => {
+    let name = e["name"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| (!e["code"].is_null()).then(|| shown(&e["code"])));
+    match (name, e["message"].as_str()) {
+        (Some(name), Some(message)) => {
             let field = e["details"]["field"]
                 .as_str()
                 .map(|f| format!(" (field {f})"))
                 .unwrap_or_default();
-            format!("{} {code}: {message}{field}", status.as_u16())
+            format!("{} {name}: {message}{field}", status.as_u16())
         }
-        _ => {
-            let raw = body
-                .as_str()
-                .map_or_else(|| body.to_string(), str::to_owned);
-            format!(
-                "{} {}",
-                status.as_u16(),
-                raw.chars().take(300).collect::<String>()
-            )
-        }
+        _ => format!(
+            "{} {}",
+            status.as_u16(),
+            shown(body).chars().take(300).collect::<String>()
+        ),
     }
 }
 
-/// `POST /v1/conversations`: the channel, and the customer's keys that are set.
-fn create_body(s: &Scenario) -> Value {
-    let mut customer = json!({
-        "external_id": format!("scenario-{}-{}", slug(&s.name), uuid::Uuid::new_v4().simple()),
-    });
-    let c = &s.customer;
-    for (key, value) in [
-        ("email", c.email.clone()),
-        ("name", c.name.clone()),
-        ("tier", c.tier.map(|t| t.to_string())),
-        ("language", c.language.clone()),
-    ] {
-        if let Some(v) = value {
-            customer[key] = json!(v);
-        }
-    }
-    json!({
-        "channel": s.channel,
-        "customer": customer,
-        "metadata": {"source": "scenario", "scenario": s.name, "file": s.file.display().to_string()},
-    })
-}
-
-/// `Password reset, handled!` → `password-reset-handled` (at most 40 characters).
-fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.len() >= 40 {
-            break;
-        }
-    }
-    let out = out.trim_end_matches('-');
-    if out.is_empty() {
-        "scenario".to_owned()
-    } else {
-        out.to_owned()
-    }
+fn shown(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::format::parse;
-
-    #[test]
-    fn slugs_are_short_and_plain() {
-        assert_eq!(slug("Password reset, handled!"), "password-reset-handled");
-        assert_eq!(slug("¿Qué?"), "qu");
-        assert_eq!(slug("!!!"), "scenario");
-        assert!(slug(&"a b ".repeat(50)).len() <= 40);
-    }
-
-    #[test]
-    fn the_create_body_sends_only_the_customer_keys_given() {
-        let s = parse(
-            std::path::Path::new("x.yaml"),
-            "name: Tiered\nchannel: slack\ncustomer: {email: a@example.com, tier: vip}\nturns: [{say: hi}]\n",
-        )
-        .unwrap();
-        let body = create_body(&s);
-        assert_eq!(body["channel"], "slack");
-        assert_eq!(body["customer"]["email"], "a@example.com");
-        assert_eq!(body["customer"]["tier"], "vip");
-        assert!(body["customer"].get("language").is_none());
-        let id = body["customer"]["external_id"].as_str().unwrap();
-        assert!(id.starts_with("scenario-tiered-"), "{id}");
-        assert_eq!(body["metadata"]["scenario"], "Tiered");
-    }
 
     #[test]
     fn api_errors_read_as_one_line_with_the_field() {
-        let body = json!({"error": {"code": "validation_failed", "message": "unknown field", "details": {"field": "customer.tier"}}});
+        let body = json!({"error": {"code": 2001, "name": "validation_failed", "message": "unknown field", "details": {"field": "customer.tier"}}});
         assert_eq!(
             describe_error(StatusCode::UNPROCESSABLE_ENTITY, &body),
             "422 validation_failed: unknown field (field customer.tier)"
@@ -518,6 +467,11 @@ mod tests {
                 &Value::String("upstream down".into())
             ),
             "502 upstream down"
+        );
+        let body = json!({"error": {"code": 3003, "message": "email already exists"}});
+        assert_eq!(
+            describe_error(StatusCode::CONFLICT, &body),
+            "409 3003: email already exists"
         );
     }
 }

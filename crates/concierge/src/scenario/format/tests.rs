@@ -1,3 +1,4 @@
+use super::turn::{parse_duration, MAX_MESSAGE_CHARS};
 use super::*;
 
 fn file() -> &'static Path {
