@@ -319,3 +319,43 @@ fn durations() {
         assert!(parse_duration(bad).is_err(), "{bad}");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parsing_arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = parse(file(), &text);
+            let _ = parse_duration(&text);
+        }
+
+        #[test]
+        fn parsing_yaml_like_text_never_panics(
+            text in "(name: x\n)?(turns:\n)?(  - (say|claim|advance|csat|expect): [a-z0-9{}: ]{0,12}\n){0,4}"
+        ) {
+            let _ = parse(file(), &text);
+        }
+
+        #[test]
+        fn durations_add_up(parts in proptest::collection::vec((1u64..1000, 0usize..4), 1..4)) {
+            let units = [("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)];
+            let text: String = parts.iter().map(|(n, u)| format!("{n}{}", units[*u].0)).collect();
+            let secs: u64 = parts.iter().map(|(n, u)| n * units[*u].1).sum();
+            let parsed = parse_duration(&text);
+            if secs <= 366 * 86_400 {
+                prop_assert_eq!(parsed, Ok(Duration::from_secs(secs)));
+            } else {
+                prop_assert!(parsed.is_err());
+            }
+        }
+
+        #[test]
+        fn every_error_names_the_file(text in "name: x\nturns:\n  - [a-z_]{1,10}: [a-z0-9]{0,6}\n") {
+            if let Err(e) = parse(file(), &text) {
+                prop_assert!(e.to_string().starts_with("scenarios/x.yaml: "), "{}", e);
+            }
+        }
+    }
+}
