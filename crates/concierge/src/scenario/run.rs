@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use super::check;
-use super::format::{Action, Scenario};
+use super::format::{Action, Scenario, Turn};
 use super::report::{ScenarioResult, TurnResult};
 
 /// The customer side of each conversation.
@@ -62,6 +62,15 @@ struct HttpError {
 enum Auth {
     Service,
     Staff,
+}
+
+/// What a conversation's earlier turns did.
+#[derive(Debug, Default)]
+struct State {
+    /// This scenario's agent has claimed the conversation.
+    claimed: bool,
+    /// How far `advance` has moved the clock, cumulatively.
+    offset: Duration,
 }
 
 /// Drives scenarios against one server with one shared HTTP client.
@@ -142,9 +151,7 @@ impl Driver {
             ));
         };
         let path = format!("/v1/conversations/{id}");
-        let mut claimed = false;
-        // How far `advance` has moved the clock, cumulatively.
-        let mut offset = Duration::ZERO;
+        let mut state = State::default();
         for (index, turn) in s.turns.iter().enumerate() {
             let mut t = TurnResult {
                 index,
@@ -155,108 +162,7 @@ impl Driver {
                 failures: Vec::new(),
                 kind: turn.action.kind(),
             };
-            let outcome: Result<(), HttpError> = async {
-                match &turn.action {
-                    Action::Say { text, content_type } => {
-                        t.say = Some(text.clone());
-                        let body = json!({"content": text, "content_type": content_type});
-                        let reply = self
-                            .call(
-                                Method::POST,
-                                &format!("{path}/messages"),
-                                Auth::Service,
-                                Some(&body),
-                            )
-                            .await?;
-                        t.response = reply["response"].as_str().map(str::to_owned);
-                        t.intent = reply["intent"].as_str().map(str::to_owned);
-                        let conversation = if check::needs_conversation(&turn.expect, &reply) {
-                            Some(self.call(Method::GET, &path, Auth::Service, None).await?)
-                        } else {
-                            None
-                        };
-                        t.failures =
-                            check::check_reply(&turn.expect, &reply, conversation.as_ref());
-                        return Ok(());
-                    }
-                    Action::AgentSay(text) => {
-                        if !claimed {
-                            self.claim(&path).await?;
-                            claimed = true;
-                        }
-                        let body = json!({"content": text, "content_type": "text"});
-                        self.call(
-                            Method::POST,
-                            &format!("{path}/messages"),
-                            Auth::Staff,
-                            Some(&body),
-                        )
-                        .await?;
-                    }
-                    Action::Claim => {
-                        self.call(
-                            Method::POST,
-                            &format!("{path}/claim"),
-                            Auth::Staff,
-                            Some(&json!({})),
-                        )
-                        .await?;
-                        claimed = true;
-                    }
-                    Action::Transfer(queue) => {
-                        self.call(
-                            Method::POST,
-                            &format!("{path}/transfer"),
-                            Auth::Staff,
-                            Some(&json!({ "queue": queue })),
-                        )
-                        .await?;
-                    }
-                    Action::Resolve => {
-                        self.call(
-                            Method::POST,
-                            &format!("{path}/resolve"),
-                            Auth::Staff,
-                            Some(&json!({})),
-                        )
-                        .await?;
-                    }
-                    Action::Csat { score, comment } => {
-                        let mut body = json!({ "score": score });
-                        if let Some(c) = comment {
-                            body["comment"] = json!(c);
-                        }
-                        self.call(
-                            Method::POST,
-                            &format!("{path}/csat"),
-                            Auth::Service,
-                            Some(&body),
-                        )
-                        .await?;
-                    }
-                    Action::Advance(by) => {
-                        offset += *by;
-                        let as_of = Utc::now()
-                            + chrono::Duration::from_std(offset).unwrap_or(chrono::Duration::MAX);
-                        let body = json!({ "as_of": as_of.to_rfc3339() });
-                        for job in ["sla", "abandon"] {
-                            self.call(
-                                Method::POST,
-                                &format!("/v1/admin/jobs/{job}/run"),
-                                Auth::Staff,
-                                Some(&body),
-                            )
-                            .await?;
-                        }
-                    }
-                }
-                if let Some(want) = turn.expect.status {
-                    let conversation = self.call(Method::GET, &path, Auth::Service, None).await?;
-                    t.failures = check::check_status(want, &conversation);
-                }
-                Ok(())
-            }
-            .await;
+            let outcome = self.play(&path, turn, &mut state, &mut t).await;
             let stopped = outcome.err();
             if let Some(e) = &stopped {
                 t.failures.push(e.message.clone());
@@ -291,20 +197,87 @@ impl Driver {
         Ok(())
     }
 
-    /// Claims for an `agent_say`; a conversation already claimed (409) is fine.
-    async fn claim(&self, path: &str) -> Result<(), HttpError> {
-        match self
-            .call(
-                Method::POST,
-                &format!("{path}/claim"),
-                Auth::Staff,
-                Some(&json!({})),
-            )
-            .await
-        {
-            Err(e) if e.status == Some(StatusCode::CONFLICT) => Ok(()),
-            other => other.map(|_| ()),
+    /// Plays one turn and checks its expectations into `t`; `Err` is a
+    /// request that failed.
+    async fn play(
+        &self,
+        path: &str,
+        turn: &Turn,
+        state: &mut State,
+        t: &mut TurnResult,
+    ) -> Result<(), HttpError> {
+        let staff = |suffix: &str, body: Value| {
+            let url = format!("{path}/{suffix}");
+            async move {
+                self.call(Method::POST, &url, Auth::Staff, Some(&body))
+                    .await
+            }
+        };
+        match &turn.action {
+            Action::Say { text, content_type } => {
+                t.say = Some(text.clone());
+                let body = json!({"content": text, "content_type": content_type});
+                let messages = format!("{path}/messages");
+                let reply = self
+                    .call(Method::POST, &messages, Auth::Service, Some(&body))
+                    .await?;
+                t.response = reply["response"].as_str().map(str::to_owned);
+                t.intent = reply["intent"].as_str().map(str::to_owned);
+                let conversation = if check::needs_conversation(&turn.expect, &reply) {
+                    Some(self.call(Method::GET, path, Auth::Service, None).await?)
+                } else {
+                    None
+                };
+                t.failures = check::check_reply(&turn.expect, &reply, conversation.as_ref());
+                return Ok(());
+            }
+            Action::AgentSay(text) => {
+                if !state.claimed {
+                    // Someone (this agent) already holding it is fine.
+                    match staff("claim", json!({})).await {
+                        Err(e) if e.status != Some(StatusCode::CONFLICT) => return Err(e),
+                        _ => {}
+                    }
+                    state.claimed = true;
+                }
+                staff("messages", json!({"content": text, "content_type": "text"})).await?;
+            }
+            Action::Claim => {
+                staff("claim", json!({})).await?;
+                state.claimed = true;
+            }
+            Action::Transfer(queue) => {
+                staff("transfer", json!({ "queue": queue })).await?;
+            }
+            Action::Resolve => {
+                staff("resolve", json!({})).await?;
+            }
+            Action::Csat { score, comment } => {
+                let mut body = json!({ "score": score });
+                if let Some(c) = comment {
+                    body["comment"] = json!(c);
+                }
+                let url = format!("{path}/csat");
+                self.call(Method::POST, &url, Auth::Service, Some(&body))
+                    .await?;
+            }
+            Action::Advance(by) => {
+                state.offset += *by;
+                let as_of = Utc::now()
+                    + chrono::Duration::from_std(state.offset).unwrap_or(chrono::Duration::MAX);
+                let body = json!({ "as_of": as_of.to_rfc3339() });
+                for job in ["sla", "abandon"] {
+                    let url = format!("/v1/admin/jobs/{job}/run");
+                    self.call(Method::POST, &url, Auth::Staff, Some(&body))
+                        .await?;
+                }
+            }
         }
+        if let Some(want) = turn.expect.status {
+            let conversation = self.call(Method::GET, path, Auth::Service, None).await?;
+            t.failures = check::check_status(want, &conversation);
+        }
+        Ok(())
     }
 
     /// One API call with the given identity; a staff token that expired is
