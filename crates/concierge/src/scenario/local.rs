@@ -45,6 +45,7 @@ impl LocalServer {
         config.server.listen = ([127, 0, 0, 1], 0).into();
         config.rate_limit.enabled = false;
         let config = config.finish()?;
+        let demo_articles = config.knowledge.demo_articles;
         let Started {
             app,
             demo,
@@ -71,7 +72,9 @@ impl LocalServer {
             task,
             _data: data,
         };
-        wait_for_knowledge(&knowledge, demo.tenant.id).await?;
+        if demo_articles {
+            wait_for_knowledge(&knowledge, demo.tenant.id).await?;
+        }
         Ok(server)
     }
 
