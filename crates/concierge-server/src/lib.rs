@@ -63,6 +63,27 @@ impl Application {
         store: Store,
         engine: Arc<dyn ConversationEngine>,
     ) -> Result<Self, std::io::Error> {
+        Self::build_with(config, store, engine, None).await
+    }
+
+    /// Like [`Application::build`] with the conversation engine: it answers
+    /// messages, backs the agent, admin and analytics endpoints that need
+    /// it, and its metrics (and the language-model router's) join `/metrics`.
+    pub async fn build_with_engine(
+        config: Config,
+        store: Store,
+        engine: Arc<concierge_engine::Engine>,
+    ) -> Result<Self, std::io::Error> {
+        let answering: Arc<dyn ConversationEngine> = engine.clone();
+        Self::build_with(config, store, answering, Some(engine)).await
+    }
+
+    async fn build_with(
+        config: Config,
+        store: Store,
+        engine: Arc<dyn ConversationEngine>,
+        services: Option<Arc<concierge_engine::Engine>>,
+    ) -> Result<Self, std::io::Error> {
         let secret = admin::jwt_secret(&store, config.auth.jwt_secret.as_ref())
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -76,7 +97,13 @@ impl Application {
             engine,
             api_keys: auth::ApiKeyCache::default(),
             hub: ws::Hub::default(),
-            metrics: Arc::new(metrics::Metrics::new()),
+            metrics: Arc::new(metrics::Metrics::with(|registry| {
+                if let Some(e) = &services {
+                    e.metrics().register(registry);
+                    e.router().register_metrics(registry);
+                }
+            })),
+            services,
             started: Instant::now(),
         };
         let router = router(state.clone());
@@ -131,6 +158,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::auth::router())
         .merge(routes::conversations::router())
         .merge(routes::api_keys::router())
+        .merge(routes::agents::router())
+        .merge(routes::engine_admin::router())
+        .merge(routes::analytics::router())
         .merge(openapi::router())
         .route("/v1/ws", get(ws::upgrade))
         .route("/", get(index))

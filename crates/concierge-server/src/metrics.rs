@@ -50,6 +50,13 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// The instruments, plus whatever `more` registers (the engine's).
+    pub fn with(more: impl FnOnce(&mut Registry)) -> Self {
+        let mut m = Self::new();
+        more(&mut m.registry);
+        m
+    }
+
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("concierge");
         let requests = Family::<RequestLabels, Counter>::default();

@@ -19,6 +19,9 @@ pub struct AppState {
     pub store: Store,
     pub tokens: TokenService,
     pub engine: Arc<dyn ConversationEngine>,
+    /// The conversation engine's services (rules, jobs, agent assist), when
+    /// the real engine runs (`None` with a placeholder or test engine).
+    pub services: Option<Arc<concierge_engine::Engine>>,
     pub api_keys: ApiKeyCache,
     pub limiter: RateLimiter,
     pub hub: Hub,

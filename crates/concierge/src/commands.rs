@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use concierge_core::config::{Config, LogFormat};
-use concierge_core::engine::PlaceholderEngine;
 use concierge_core::{Role, SubscriptionTier};
 use concierge_server::{admin, Application};
 use concierge_store::Store;
@@ -175,7 +174,12 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         demo_org,
         config.knowledge.sync_interval_secs,
     );
-    let app = Application::build(config, store, Arc::new(PlaceholderEngine))
+    let engine = Arc::new(build_engine(&config, store.clone(), Some((*knowledge).clone()))?);
+    tokio::spawn(concierge_engine::jobs::run_periodically(
+        engine.clone(),
+        std::future::pending::<()>(),
+    ));
+    let app = Application::build_with_engine(config, store, engine)
         .await
         .context("cannot start the server (is the port already in use?)")?;
     Ok(Started {
@@ -183,6 +187,28 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         demo,
         knowledge,
     })
+}
+
+/// The conversation engine with embedded defaults: the shipped intent
+/// model, the knowledge base, the configured language models (the local
+/// responder when none), and cases recorded in Concierge's own database.
+pub fn build_engine(
+    config: &Config,
+    store: Store,
+    knowledge: Option<concierge_knowledge::KnowledgeBase>,
+) -> anyhow::Result<concierge_engine::Engine> {
+    let analyzer = concierge_nlu::Analyzer::try_default().context("the built-in intent model")?;
+    let sink = Arc::new(crate::answer::StoreUsageSink(store.clone()));
+    let router = concierge_llm::Router::from_config(&config.llm, sink).context("llm configuration")?;
+    Ok(concierge_engine::Engine::new(concierge_engine::EngineParts {
+        store: store.clone(),
+        config: config.engine.clone(),
+        analyzer,
+        knowledge,
+        router: Arc::new(router),
+        cases: Arc::new(concierge_engine::cases::LocalCases::new(store)),
+        clock: Arc::new(chrono::Utc::now),
+    }))
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -37,6 +37,14 @@ pub struct CustomerRef {
     pub external_id: String,
     #[schema(example = "jane@example.com")]
     pub email: Option<String>,
+    /// How the agent addresses them.
+    #[schema(example = "Jane Doe")]
+    pub name: Option<String>,
+    /// Service tier: drives routing, priority and SLA targets.
+    pub tier: Option<concierge_core::CustomerTier>,
+    /// Preferred language (ISO 639-1, e.g. `es`), used until they write enough to tell.
+    #[schema(example = "en")]
+    pub language: Option<String>,
 }
 
 /// A new conversation.
@@ -77,7 +85,7 @@ pub async fn create(
     p: Principal,
     AppJson(req): AppJson<CreateConversation>,
 ) -> ApiResult<(StatusCode, Json<ConversationDetail>)> {
-    let metadata = req.metadata.unwrap_or_else(|| json!({}));
+    let mut metadata = req.metadata.unwrap_or_else(|| json!({}));
     validate::json_object("metadata", &metadata)?;
     if let Some(text) = &req.initial_message {
         validate::message_content("initial_message", text)?;
@@ -99,13 +107,31 @@ pub async fn create(
                 .as_deref()
                 .map(|e| validate::email("customer.email", e))
                 .transpose()?;
-            Some(
+            if let Some(name) = &c.name {
+                validate::short_text("customer.name", name)?;
+            }
+            if let Some(lang) = &c.language {
+                if lang.len() < 2 || lang.len() > 8 || !lang.chars().all(|ch| ch.is_ascii_alphabetic() || ch == '-') {
+                    return Err(ApiError::field("customer.language", "must be a language code such as `en` or `pt-BR`"));
+                }
+            }
+            let user = state
+                .store
+                .upsert_customer(p.org, &c.external_id, email.as_deref())
+                .await?;
+            if c.name.is_some() || c.tier.is_some() {
                 state
                     .store
-                    .upsert_customer(p.org, &c.external_id, email.as_deref())
-                    .await?
-                    .id,
-            )
+                    .set_customer_profile(p.org, user.id, c.name.as_deref(), c.tier)
+                    .await?;
+            }
+            if let Some(obj) = metadata.as_object_mut() {
+                obj.insert(
+                    "customer".into(),
+                    json!({"name": c.name, "language": c.language.as_deref().map(str::to_ascii_lowercase)}),
+                );
+            }
+            Some(user.id)
         }
         (None, _) => None,
     };

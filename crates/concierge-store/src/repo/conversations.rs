@@ -458,7 +458,12 @@ impl Tally {
             (None, Some(_)) => ConversationStatus::Escalated,
             (None, None) => self.status,
         };
-        if !self.status.can_transition_to(target) {
+        // A closed conversation the customer writes to again is reopened on
+        // the way (resolved → active → escalated).
+        let via_reopen = self.status.is_closed()
+            && self.status.can_transition_to(ConversationStatus::Active)
+            && ConversationStatus::Active.can_transition_to(target);
+        if !self.status.can_transition_to(target) && !via_reopen {
             return Err(StoreError::InvalidTransition { from: self.status.to_string(), to: target.to_string() });
         }
         if let Some(c) = &effects.context {

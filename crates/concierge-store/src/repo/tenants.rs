@@ -176,6 +176,29 @@ repository! {
         Ok(user)
     }
 
+    /// Sets a customer's name and tier (each only when given).
+    pub async fn set_customer_profile(
+        &self,
+        org: OrgId,
+        id: UserId,
+        name: Option<&str>,
+        tier: Option<concierge_core::CustomerTier>,
+    ) -> Result<User> {
+        let mut tx = self.write_tx(org).await?;
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "UPDATE users SET display_name = COALESCE($3, display_name), customer_tier = COALESCE($4, customer_tier), \
+             updated_at = $5 WHERE org_id = $1 AND id = $2 AND role = 'customer' RETURNING {USER_COLUMNS}"))
+            .bind(org.0)
+            .bind(id.0)
+            .bind(name)
+            .bind(tier.map(|t| t.as_str()))
+            .bind(now())
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.ok_or(StoreError::NotFound("customer"))?.into_domain()
+    }
+
     /// Every user of `org`, oldest first (at most 1,000).
     pub async fn list_users(&self, org: OrgId) -> Result<Vec<User>> {
         let mut tx = self.read_tx(org).await?;
