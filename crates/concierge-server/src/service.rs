@@ -200,7 +200,16 @@ pub async fn post_message(
     let reply = if from_staff {
         None
     } else {
-        Some(run_engine(state, &conversation, &input).await)
+        // Watchers see the agent working while the pipeline runs.
+        let typing = |on| ServerEvent::TypingIndicator {
+            conversation_id: id,
+            sender: "ai_agent".to_owned(),
+            typing: on,
+        };
+        state.hub.publish(id, typing(true));
+        let r = run_engine(state, &conversation, &input).await;
+        state.hub.publish(id, typing(false));
+        Some(r)
     };
     let mut effects = TurnEffects::default();
     let mut batch = vec![msg];
