@@ -256,10 +256,14 @@ impl<'a> Turnaround<'a> {
         let seed = self.turn.conversation_id.0.to_string();
         let mut trial = state.clone();
         let step = def.advance(&mut trial, &input, &seed);
-        // A confident, different intent that does not answer the question is a change of topic.
-        let switched = matches!(step, Step::Retry { .. } | Step::GiveUp { .. })
-            && self.u.analysis.intent.confidence >= 0.6
-            && self.intent().is_some_and(|i| !def.triggers.iter().any(|t| t == i) && !SMALL_TALK.contains(&i));
+        // A confident, different intent is a change of topic when it does not
+        // answer the question, or when it is a question itself (free-text
+        // slots accept anything, so "how do I …?" must not become the answer).
+        let confidence = self.u.analysis.intent.confidence;
+        let other = self.intent().is_some_and(|i| !def.triggers.iter().any(|t| t == i) && !SMALL_TALK.contains(&i));
+        let unanswered = matches!(step, Step::Retry { .. } | Step::GiveUp { .. });
+        let question = self.turn.content.trim_end().ends_with('?');
+        let switched = other && ((unanswered && confidence >= 0.6) || (question && confidence >= 0.5));
         if switched {
             self.ctx.paused.push(state);
             self.ctx.workflow = None;
