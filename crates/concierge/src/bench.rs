@@ -72,6 +72,16 @@ pub struct ApiBenchArgs {
     /// Database connections (`database.max_connections`; default: the server's default).
     #[arg(long)]
     pub max_connections: Option<u32>,
+    /// The engine answering each post: `placeholder` (storage and HTTP only)
+    /// or `pipeline` (the conversation engine with embedded defaults: the
+    /// shipped intent model, the demo knowledge base, the local responder,
+    /// rules, local cases).
+    #[arg(long, value_name = "placeholder|pipeline", default_value = "placeholder")]
+    pub engine: String,
+    /// With `--engine pipeline`: the knowledge base's dense encoder
+    /// (`none` or `auto`: all-MiniLM-L6-v2 when `make models` fetched it).
+    #[arg(long, value_name = "none|auto", default_value = "none")]
+    pub encoder: String,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -80,6 +90,16 @@ pub struct ApiBenchArgs {
 /// The customer message every post sends (a realistic length, ~90 characters).
 const MESSAGE: &str =
     "Hi, I can't log in after the password reset: the portal says INVALID_SESSION_ID. Can you help?";
+
+/// With the pipeline, posts cycle through questions the demo knowledge base
+/// answers (each a grounded answer with citations, so every post gets a reply).
+const QUESTIONS: [&str; 5] = [
+    MESSAGE,
+    "Our integration gets REQUEST_LIMIT_EXCEEDED every afternoon, how many API calls do we get per day?",
+    "My trigger fails with System.LimitException: Too many SOQL queries: 101, how do I fix it?",
+    "Emails from our org land in spam, how do we set up DKIM for Salesforce?",
+    "How do I import contacts from a CSV file without creating duplicates?",
+];
 
 pub async fn api(args: ApiBenchArgs) -> anyhow::Result<()> {
     if args.concurrency == 0 || args.messages_per_conversation == 0 {
@@ -140,7 +160,28 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
     let (key, _) =
         admin::create_api_key(&store, org.id, "bench", Role::Service, None, "bench").await?;
 
-    let app = Application::build(config, store.clone(), Arc::new(PlaceholderEngine)).await?;
+    let pipeline = match args.engine.as_str() {
+        "placeholder" => false,
+        "pipeline" => true,
+        other => bail!("--engine must be placeholder or pipeline, not {other}"),
+    };
+    let app = if pipeline {
+        config.knowledge.encoder = match args.encoder.as_str() {
+            "none" => concierge_core::config::KnowledgeEncoder::None,
+            "auto" => concierge_core::config::KnowledgeEncoder::Auto,
+            other => bail!("--encoder must be none or auto, not {other}"),
+        };
+        let index = tempfile::tempdir()?;
+        config.knowledge.index_dir = Some(index.path().to_path_buf());
+        let kb = crate::kb::open_for_server(&config, store.clone()).await?;
+        kb.ingest(org.id, &concierge_knowledge::demo::articles()?).await?;
+        // The index directory lives as long as the process (the bench is short).
+        std::mem::forget(index);
+        let engine = Arc::new(crate::commands::build_engine(&config, store.clone(), Some((*kb).clone()))?);
+        Application::build_with_engine(config, store.clone(), engine).await?
+    } else {
+        Application::build(config, store.clone(), Arc::new(PlaceholderEngine)).await?
+    };
     let base = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
@@ -157,7 +198,14 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
         client,
         create_url: reqwest::Url::parse(&format!("{base}/v1/conversations"))?,
         create_body: serde_json::to_vec(&serde_json::json!({ "channel": "api" }))?,
-        post_body: serde_json::to_vec(&serde_json::json!({ "content": MESSAGE }))?,
+        post_bodies: if pipeline {
+            QUESTIONS
+                .iter()
+                .map(|q| serde_json::to_vec(&serde_json::json!({ "content": q })))
+                .collect::<Result<_, _>>()?
+        } else {
+            vec![serde_json::to_vec(&serde_json::json!({ "content": MESSAGE }))?]
+        },
         auth: format!("Bearer {key}"),
         messages_per_conversation: args.messages_per_conversation,
     });
@@ -172,6 +220,7 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
         .zip(machine_before)
         .map(|((busy, all), (busy0, all0))| (busy - busy0) / (all - all0).max(1.0));
 
+    let stages = if pipeline { stage_breakdown(&ctx.client, &base).await } else { Vec::new() };
     let _ = stop.send(());
     server.await??;
     let rows_counted = scratch::count_messages(&db.url, org.id).await?;
@@ -200,7 +249,37 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
         first_error: warmup.first_error.or(measured.first_error),
         rows_expected: 2 * (warmup.post.len() + measured.post.len()),
         rows_counted,
+        engine: if pipeline { "pipeline" } else { "placeholder" },
+        stages,
     })
+}
+
+/// Mean time per pipeline stage over the whole run (warm-up included), from
+/// the server's own `/metrics` (`concierge_engine_stage_seconds`).
+async fn stage_breakdown(client: &reqwest::Client, base: &str) -> Vec<report::Stage> {
+    let Ok(resp) = client.get(format!("{base}/metrics")).send().await else { return Vec::new() };
+    let Ok(text) = resp.text().await else { return Vec::new() };
+    let mut sums = std::collections::BTreeMap::<String, (f64, f64)>::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("concierge_engine_stage_seconds_") else { continue };
+        let (kind, rest) = match rest.split_once('{') {
+            Some(x) => x,
+            None => continue,
+        };
+        let Some((labels, value)) = rest.split_once("} ") else { continue };
+        let Some(stage) = labels.strip_prefix("stage=\"").and_then(|l| l.strip_suffix('"')) else { continue };
+        let Ok(v) = value.trim().parse::<f64>() else { continue };
+        let e = sums.entry(stage.to_owned()).or_default();
+        match kind {
+            "sum" => e.0 = v,
+            "count" => e.1 = v,
+            _ => {}
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, (_, n))| *n > 0.0)
+        .map(|(stage, (sum, n))| report::Stage { stage, count: n as u64, mean_ms: sum / n * 1000.0 })
+        .collect()
 }
 
 /// What every worker shares (URLs and bodies are made once: the load
@@ -209,7 +288,7 @@ struct Ctx {
     client: reqwest::Client,
     create_url: reqwest::Url,
     create_body: Vec<u8>,
-    post_body: Vec<u8>,
+    post_bodies: Vec<Vec<u8>>,
     auth: String,
     messages_per_conversation: u64,
 }
@@ -298,12 +377,13 @@ async fn conversation(ctx: &Ctx, deadline: Instant, out: &mut Phase) {
         Ok(u) => u,
         Err(e) => return out.fail(format!("create: bad id {id}: {e}")),
     };
-    for _ in 0..ctx.messages_per_conversation {
+    for i in 0..ctx.messages_per_conversation {
         if Instant::now() >= deadline {
             return;
         }
         let t = Instant::now();
-        match send::<Posted>(ctx, url.clone(), &ctx.post_body).await {
+        let body = &ctx.post_bodies[i as usize % ctx.post_bodies.len()];
+        match send::<Posted>(ctx, url.clone(), body).await {
             Ok(Posted {
                 response_message_id: Some(_),
             }) => record(&mut out.post, t),

@@ -31,6 +31,18 @@ pub(super) struct Report {
     pub(super) first_error: Option<String>,
     pub(super) rows_expected: u64,
     pub(super) rows_counted: u64,
+    /// `placeholder` or `pipeline`.
+    pub(super) engine: &'static str,
+    /// Mean time per pipeline stage (pipeline only).
+    pub(super) stages: Vec<Stage>,
+}
+
+/// One pipeline stage's mean time.
+#[derive(Debug, Serialize)]
+pub(super) struct Stage {
+    pub(super) stage: String,
+    pub(super) count: u64,
+    pub(super) mean_ms: f64,
 }
 
 /// Count, rate and latency percentiles of one operation (milliseconds).
@@ -126,8 +138,8 @@ pub(super) fn process_cpu_secs() -> Option<f64> {
 pub(super) fn print_table(r: &Report) {
     let m = &r.machine;
     println!(
-        "Concierge API benchmark: {} (fresh database), placeholder engine",
-        r.backend
+        "Concierge API benchmark: {} (fresh database), {} engine",
+        r.backend, r.engine
     );
     println!(
         "machine: {} cores, {}, {} GiB; load generator and server share the cores",
@@ -168,6 +180,13 @@ pub(super) fn print_table(r: &Report) {
         "stored message rows: {} counted, {} expected; failed requests: {}",
         r.rows_counted, r.rows_expected, r.errors
     );
+    if !r.stages.is_empty() {
+        println!();
+        println!("pipeline stages (mean per turn, whole run):");
+        for s in &r.stages {
+            println!("  {:<12} {:>9.3} ms  ({} turns)", s.stage, s.mean_ms, s.count);
+        }
+    }
 }
 
 /// The first run compared to a later one (first ÷ other).
