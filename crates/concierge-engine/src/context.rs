@@ -55,8 +55,10 @@ pub struct Profile {
     pub name: Option<String>,
     pub email: Option<String>,
     pub tier: Option<CustomerTier>,
-    /// The language the customer asked for, or last wrote in.
+    /// The language the customer last wrote in (or asked for).
     pub language: Option<String>,
+    /// The language the customer (or the integration) asked for.
+    pub preferred_language: Option<String>,
     /// Open cases when the conversation started.
     pub open_cases: u32,
 }

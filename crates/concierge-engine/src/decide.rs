@@ -48,19 +48,37 @@ impl<'a> Turnaround<'a> {
         (!i.out_of_scope).then_some(i.name.as_str())
     }
 
+    /// Whether the message answers the workflow's pending question (tried on a copy).
+    fn answers_workflow(&self) -> bool {
+        let Some(state) = &self.ctx.workflow else { return false };
+        let Some(def) = self.engine.workflows.get(&state.workflow) else { return false };
+        let input = TurnInput {
+            text: &self.turn.content,
+            entities: &self.u.analysis.entities,
+            intent: self.intent(),
+            language: self.lang(),
+        };
+        let mut trial = state.clone();
+        let step = def.advance(&mut trial, &input, "trial");
+        !matches!(step, Step::Retry { .. } | Step::GiveUp { .. })
+    }
+
     /// Evaluates the tenant's rules over this message.
     async fn rules(&self) -> Evaluation {
         let started = Instant::now();
         let set = self.engine.rules_for(self.turn.org_id).await;
         let a = &self.u.analysis;
-        let spec = self.engine.analyzer.model().intent(&a.intent.name);
+        // An answer to the workflow's question ("yes please", "next month")
+        // is not a request of its own: intent-based rules do not read it.
+        let answering = self.answers_workflow();
+        let spec = if answering { None } else { self.engine.analyzer.model().intent(&a.intent.name) };
         let kinds: Vec<&str> = a.entities.iter().map(|e| e.kind.as_str()).collect();
         let facts = Facts {
-            intent: self.intent(),
+            intent: if answering { None } else { self.intent() },
             intent_escalate: spec.is_some_and(|s| s.escalate),
             intent_risk: spec.map_or(Risk::Low, |s| s.risk),
-            out_of_scope: a.intent.out_of_scope,
-            confidence: a.intent.confidence,
+            out_of_scope: a.intent.out_of_scope && !answering,
+            confidence: if answering { 1.0 } else { a.intent.confidence },
             sentiment: a.sentiment.compound,
             sentiment_trend: self.trend,
             negative_streak: self.ctx.negative_streak,
@@ -436,6 +454,15 @@ impl<'a> Turnaround<'a> {
             .collect();
         let outcome = self.engine.router.run(request).await;
         self.engine.metrics.stage("generate", started);
+        if outcome.clarifying && !outcome.offered_human && !self.u.analysis.intent.out_of_scope {
+            // "Do you mean A or B?": a question back, not a miss.
+            self.plan.status = Some(ConversationStatus::WaitingForUser);
+            if let Some(obj) = self.plan.reply_analysis.as_object_mut() {
+                obj.insert("provider".into(), json!(outcome.provider));
+                obj.insert("clarifying".into(), json!(true));
+            }
+            return Some(outcome.text);
+        }
         if !outcome.grounded || outcome.citations.is_empty() {
             return None;
         }

@@ -272,6 +272,7 @@ impl Engine {
         let meta = conversation.metadata.get("customer");
         let text = |k: &str| meta.and_then(|m| m.get(k)).and_then(|v| v.as_str()).map(str::to_owned);
         ctx.profile.language = text("language");
+        ctx.profile.preferred_language = ctx.profile.language.clone();
         ctx.profile.name = text("name");
         if let Some(id) = conversation.customer_id {
             match self.store.get_user(conversation.org_id, id).await {
@@ -398,12 +399,17 @@ impl Engine {
             );
         let hint = ctx.profile.language.clone();
         let mut u = self.understand(turn.org_id, &turn.content, hint, !human, now).await;
-        // A language the customer asked for wins over detection on short text.
-        if u.analysis.language.confidence < 0.5 {
-            if let Some(l) = &ctx.profile.language {
-                u.language = l.clone();
-            }
-        } else {
+        // The language the customer asked for wins unless they clearly write
+        // in another one; otherwise the last confidently detected language.
+        let words = turn.content.split_whitespace().count();
+        let clear = u.analysis.language.confidence >= 0.9 && words >= 4;
+        let sure = u.analysis.language.confidence >= 0.5;
+        match (&ctx.profile.preferred_language, &ctx.profile.language) {
+            (Some(p), _) if !clear => u.language = p.clone(),
+            (None, Some(l)) if !sure => u.language = l.clone(),
+            _ => {}
+        }
+        if sure {
             ctx.profile.language = Some(u.language.clone());
         }
         let tenant = self.tenant(turn.org_id).await;

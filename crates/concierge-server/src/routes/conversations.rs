@@ -70,6 +70,8 @@ pub struct ConversationDetail {
     pub conversation: Conversation,
     /// The most recent messages (up to 200), oldest first.
     pub messages: Vec<Message>,
+    /// Its latest escalation missed an SLA deadline.
+    pub sla_breached: bool,
     /// The reply to `initial_message`, when one was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply: Option<PostMessageResult>,
@@ -180,6 +182,7 @@ pub async fn create(
         Json(ConversationDetail {
             conversation,
             messages,
+            sla_breached: false,
             reply,
         }),
     ))
@@ -198,9 +201,19 @@ pub async fn read(
 ) -> ApiResult<Json<ConversationDetail>> {
     let conversation = service::conversation_for(&state, &p, id).await?;
     let messages = state.store.list_messages(p.org, id, 200).await?;
+    let sla_breached = if conversation.escalated {
+        state
+            .store
+            .escalation_for(p.org, id)
+            .await?
+            .is_some_and(|e| e.breached_at.is_some())
+    } else {
+        false
+    };
     Ok(Json(ConversationDetail {
         conversation,
         messages,
+        sla_breached,
         reply: None,
     }))
 }
