@@ -102,41 +102,71 @@ impl ActionExecutor {
         let params = json!(request.params);
         if !actor.allowed(&request.authorization) {
             self.audit(org, actor, request, "unauthorized").await;
-            return Executed { outcome: Outcome::Unauthorized, summary: None, events: vec![] };
+            return Executed {
+                outcome: Outcome::Unauthorized,
+                summary: None,
+                events: vec![],
+            };
         }
         let record = match self
             .store
-            .create_action(org, &NewAction {
-                conversation_id: Some(actor.conversation),
-                action_type: request.kind.clone(),
-                idempotency_key: Some(request.idempotency_key.clone()),
-                parameters: params.clone(),
-            })
+            .create_action(
+                org,
+                &NewAction {
+                    conversation_id: Some(actor.conversation),
+                    action_type: request.kind.clone(),
+                    idempotency_key: Some(request.idempotency_key.clone()),
+                    parameters: params.clone(),
+                },
+            )
             .await
         {
             Ok(r) => r,
             Err(e) => {
-                return Executed { outcome: Outcome::Failed(format!("not recorded: {e}")), summary: None, events: vec![] };
+                return Executed {
+                    outcome: Outcome::Failed(format!("not recorded: {e}")),
+                    summary: None,
+                    events: vec![],
+                };
             }
         };
-        let summary = |status| Some(ActionSummary { id: record.id, action_type: record.action_type.clone(), status });
+        let summary = |status| {
+            Some(ActionSummary {
+                id: record.id,
+                action_type: record.action_type.clone(),
+                status,
+            })
+        };
         // The same request again (a retried turn): report what happened the first time.
         if record.status == ActionStatus::Completed {
             let result = record.result.clone().unwrap_or(Value::Null);
-            return Executed { outcome: Outcome::Completed(result), summary: summary(ActionStatus::Completed), events: vec![] };
+            return Executed {
+                outcome: Outcome::Completed(result),
+                summary: summary(ActionStatus::Completed),
+                events: vec![],
+            };
         }
-        let _ = self.store.update_action(org, record.id, ActionStatus::Running, None).await;
+        let _ = self
+            .store
+            .update_action(org, record.id, ActionStatus::Running, None)
+            .await;
         let mut attempt = 0;
         let (outcome, status, events) = loop {
             attempt += 1;
             match self.run(org, actor, request).await {
                 Ok((result, events)) => {
-                    let _ = self.store.update_action(org, record.id, ActionStatus::Completed, Some(&result)).await;
+                    let _ = self
+                        .store
+                        .update_action(org, record.id, ActionStatus::Completed, Some(&result))
+                        .await;
                     break (Outcome::Completed(result), ActionStatus::Completed, events);
                 }
                 Err(Failure::NotFound) => {
                     let result = json!({"error": "not_found"});
-                    let _ = self.store.update_action(org, record.id, ActionStatus::Failed, Some(&result)).await;
+                    let _ = self
+                        .store
+                        .update_action(org, record.id, ActionStatus::Failed, Some(&result))
+                        .await;
                     break (Outcome::NotFound, ActionStatus::Failed, vec![]);
                 }
                 Err(Failure::Transient(m)) if attempt < ATTEMPTS => {
@@ -147,18 +177,29 @@ impl ActionExecutor {
                 }
                 Err(Failure::Transient(m) | Failure::Permanent(m)) => {
                     let result = json!({"error": m});
-                    let _ = self.store.update_action(org, record.id, ActionStatus::Failed, Some(&result)).await;
+                    let _ = self
+                        .store
+                        .update_action(org, record.id, ActionStatus::Failed, Some(&result))
+                        .await;
                     break (Outcome::Failed(m), ActionStatus::Failed, vec![]);
                 }
             }
         };
         self.audit(org, actor, request, status.as_str()).await;
-        Executed { outcome, summary: summary(status), events }
+        Executed {
+            outcome,
+            summary: summary(status),
+            events,
+        }
     }
 
     async fn audit(&self, org: OrgId, actor: &Actor, request: &ActionRequest, status: &str) {
         let entry = NewAudit {
-            actor: if actor.staff { "staff".into() } else { "ai_agent".into() },
+            actor: if actor.staff {
+                "staff".into()
+            } else {
+                "ai_agent".into()
+            },
             action: format!("action.{}", request.kind),
             target: Some(format!("conversation:{}", actor.conversation.0)),
             details: json!({"status": status, "idempotency_key": request.idempotency_key, "workflow": request.workflow}),
@@ -168,7 +209,12 @@ impl ActionExecutor {
         }
     }
 
-    async fn run(&self, org: OrgId, actor: &Actor, r: &ActionRequest) -> Result<(Value, Vec<(String, Value)>), Failure> {
+    async fn run(
+        &self,
+        org: OrgId,
+        actor: &Actor,
+        r: &ActionRequest,
+    ) -> Result<(Value, Vec<(String, Value)>), Failure> {
         let p = |k: &str| r.params.get(k).cloned().unwrap_or_default();
         let conversation = actor.conversation;
         match r.kind.as_str() {
@@ -176,9 +222,15 @@ impl ActionExecutor {
                 // Only the address on record gets a link; the reply is the same
                 // either way, so it does not reveal which addresses have accounts.
                 let email = p("email");
-                let on_record = actor.customer_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email));
+                let on_record = actor
+                    .customer_email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(&email));
                 let events = if on_record {
-                    vec![("identity.password_reset_requested".to_owned(), json!({"conversation_id": conversation, "email": email}))]
+                    vec![(
+                        "identity.password_reset_requested".to_owned(),
+                        json!({"conversation_id": conversation, "email": email}),
+                    )]
                 } else {
                     vec![]
                 };
@@ -186,16 +238,25 @@ impl ActionExecutor {
             }
             "unlock_user" => Ok((
                 json!({"username": p("username")}),
-                vec![("identity.unlock_requested".to_owned(), json!({"conversation_id": conversation, "username": p("username")}))],
+                vec![(
+                    "identity.unlock_requested".to_owned(),
+                    json!({"conversation_id": conversation, "username": p("username")}),
+                )],
             )),
             "update_contact_email" => Ok((
                 json!({"new_email": p("new_email")}),
-                vec![("contact.email_change_requested".to_owned(),
-                      json!({"conversation_id": conversation, "old_email": actor.customer_email, "new_email": p("new_email")}))],
+                vec![(
+                    "contact.email_change_requested".to_owned(),
+                    json!({"conversation_id": conversation, "old_email": actor.customer_email, "new_email": p("new_email")}),
+                )],
             )),
             "case_status_lookup" => {
                 let number = p("case_number");
-                let case = self.cases.case_by_number(org, &number).await?.ok_or(Failure::NotFound)?;
+                let case = self
+                    .cases
+                    .case_by_number(org, &number)
+                    .await?
+                    .ok_or(Failure::NotFound)?;
                 // A customer sees only their own cases.
                 if !actor.staff {
                     let mine = match (&case.contact_email, &actor.customer_email) {
@@ -206,24 +267,44 @@ impl ActionExecutor {
                         return Err(Failure::NotFound);
                     }
                 }
-                Ok((json!({
-                    "case_number": case.case_number, "status": case.status, "subject": case.subject,
-                    "owner": case.queue.map(|q| crate::summary::humanize(&q)).unwrap_or_else(|| "Support team".into()),
-                    "priority": case.priority,
-                }), vec![]))
+                Ok((
+                    json!({
+                        "case_number": case.case_number, "status": case.status, "subject": case.subject,
+                        "owner": case.queue.map(|q| crate::summary::humanize(&q)).unwrap_or_else(|| "Support team".into()),
+                        "priority": case.priority,
+                    }),
+                    vec![],
+                ))
             }
             "plan_change_request" => {
-                let case = self.cases.upsert_case(org, &CaseRequest {
-                    conversation_id: conversation,
-                    subject: format!("Plan change request: {} ({})", p("plan"), p("effective")),
-                    description: format!("The customer asked to change their plan to {} effective {}.", p("plan"), p("effective")),
-                    priority: Priority::Medium,
-                    queue: Some("billing".into()),
-                    contact_email: actor.customer_email.clone(),
-                    origin: "Chat".into(),
-                    details: json!({"plan": p("plan"), "effective": p("effective")}),
-                }).await?;
-                Ok((json!({"case_number": case.case_number, "plan": p("plan"), "effective": p("effective")}), vec![]))
+                let case = self
+                    .cases
+                    .upsert_case(
+                        org,
+                        &CaseRequest {
+                            conversation_id: conversation,
+                            subject: format!(
+                                "Plan change request: {} ({})",
+                                p("plan"),
+                                p("effective")
+                            ),
+                            description: format!(
+                                "The customer asked to change their plan to {} effective {}.",
+                                p("plan"),
+                                p("effective")
+                            ),
+                            priority: Priority::Medium,
+                            queue: Some("billing".into()),
+                            contact_email: actor.customer_email.clone(),
+                            origin: "Chat".into(),
+                            details: json!({"plan": p("plan"), "effective": p("effective")}),
+                        },
+                    )
+                    .await?;
+                Ok((
+                    json!({"case_number": case.case_number, "plan": p("plan"), "effective": p("effective")}),
+                    vec![],
+                ))
             }
             "report_outage" => {
                 let priority = match p("impact").as_str() {
@@ -231,19 +312,37 @@ impl ActionExecutor {
                     "some_users" => Priority::High,
                     _ => Priority::Medium,
                 };
-                let case = self.cases.upsert_case(org, &CaseRequest {
-                    conversation_id: conversation,
-                    subject: format!("Outage report: {}", p("affected").chars().take(120).collect::<String>()),
-                    description: format!("Reported through chat. Not working: {}. Impact: {}.", p("affected"), p("impact")),
-                    priority,
-                    queue: Some("technical_support".into()),
-                    contact_email: actor.customer_email.clone(),
-                    origin: "Chat".into(),
-                    details: json!({"affected": p("affected"), "impact": p("impact")}),
-                }).await?;
-                Ok((json!({"case_number": case.case_number, "priority": priority}), vec![]))
+                let case = self
+                    .cases
+                    .upsert_case(
+                        org,
+                        &CaseRequest {
+                            conversation_id: conversation,
+                            subject: format!(
+                                "Outage report: {}",
+                                p("affected").chars().take(120).collect::<String>()
+                            ),
+                            description: format!(
+                                "Reported through chat. Not working: {}. Impact: {}.",
+                                p("affected"),
+                                p("impact")
+                            ),
+                            priority,
+                            queue: Some("technical_support".into()),
+                            contact_email: actor.customer_email.clone(),
+                            origin: "Chat".into(),
+                            details: json!({"affected": p("affected"), "impact": p("impact")}),
+                        },
+                    )
+                    .await?;
+                Ok((
+                    json!({"case_number": case.case_number, "priority": priority}),
+                    vec![],
+                ))
             }
-            other => Err(Failure::Permanent(format!("no handler for action `{other}`"))),
+            other => Err(Failure::Permanent(format!(
+                "no handler for action `{other}`"
+            ))),
         }
     }
 }

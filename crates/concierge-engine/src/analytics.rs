@@ -95,7 +95,9 @@ pub async fn report(
     channel: Option<&str>,
     bucket: Bucket,
 ) -> Result<Report, StoreError> {
-    let facts = store.conversation_facts(org, from, to, channel, MAX_CONVERSATIONS + 1).await?;
+    let facts = store
+        .conversation_facts(org, from, to, channel, MAX_CONVERSATIONS + 1)
+        .await?;
     let truncated = facts.len() > MAX_CONVERSATIONS as usize;
     let facts = &facts[..facts.len().min(MAX_CONVERSATIONS as usize)];
     let step = match bucket {
@@ -109,12 +111,21 @@ pub async fn report(
     }
     let series = buckets
         .into_iter()
-        .map(|(start, fs)| Point { start, totals: totals(&fs) })
+        .map(|(start, fs)| Point {
+            start,
+            totals: totals(&fs),
+        })
         .collect();
     let all: Vec<&ConversationFacts> = facts.iter().collect();
     let mut reasons = BTreeMap::new();
     for f in facts.iter().filter(|f| f.escalated) {
-        *reasons.entry(f.escalation_reason.clone().unwrap_or_else(|| "unknown".into())).or_insert(0) += 1;
+        *reasons
+            .entry(
+                f.escalation_reason
+                    .clone()
+                    .unwrap_or_else(|| "unknown".into()),
+            )
+            .or_insert(0) += 1;
     }
     let (intents, decisions) = store.message_counts(org, from, to, channel).await?;
     let intents: BTreeMap<String, i64> = intents
@@ -126,7 +137,8 @@ pub async fn report(
         .map(|c| (c.name.unwrap_or_else(|| "none".into()), c.count))
         .collect();
     let replies: i64 = decisions.values().sum();
-    let fallback_rate = (replies > 0).then(|| *decisions.get("fallback").unwrap_or(&0) as f64 / replies as f64);
+    let fallback_rate =
+        (replies > 0).then(|| *decisions.get("fallback").unwrap_or(&0) as f64 / replies as f64);
     let llm = store
         .llm_usage_totals(org, from)
         .await?
@@ -172,7 +184,11 @@ fn avg_p90(mut v: Vec<f64>) -> (Option<f64>, Option<f64>) {
 /// Aggregates one set of conversations.
 pub fn totals(fs: &[&ConversationFacts]) -> Totals {
     let n = fs.len() as u64;
-    let by = |how: &str| fs.iter().filter(|f| f.resolution_type.as_deref() == Some(how)).count() as u64;
+    let by = |how: &str| {
+        fs.iter()
+            .filter(|f| f.resolution_type.as_deref() == Some(how))
+            .count() as u64
+    };
     let resolved: Vec<&&ConversationFacts> = fs.iter().filter(|f| f.status == "resolved").collect();
     let fcr = resolved.iter().filter(|f| f.reopens == 0).count() as u64;
     let (res_avg, res_p90) = avg_p90(
@@ -183,17 +199,26 @@ pub fn totals(fs: &[&ConversationFacts]) -> Totals {
     );
     let (fr_avg, fr_p90) = avg_p90(
         fs.iter()
-            .filter_map(|f| f.first_response_at.map(|t| (t - f.started_at).num_milliseconds() as f64 / 1000.0))
+            .filter_map(|f| {
+                f.first_response_at
+                    .map(|t| (t - f.started_at).num_milliseconds() as f64 / 1000.0)
+            })
             .collect(),
     );
-    let csat: Vec<f64> = fs.iter().filter_map(|f| f.satisfaction.map(f64::from)).collect();
+    let csat: Vec<f64> = fs
+        .iter()
+        .filter_map(|f| f.satisfaction.map(f64::from))
+        .collect();
     let conf_n: i64 = fs.iter().map(|f| f.ai_confidence_n).sum();
     let conf_sum: f64 = fs.iter().map(|f| f.ai_confidence_sum).sum();
     let escalated = fs.iter().filter(|f| f.escalated).count() as u64;
     let resolved_by_ai = by("ai");
     Totals {
         conversations: n,
-        closed: fs.iter().filter(|f| matches!(f.status.as_str(), "resolved" | "abandoned" | "archived")).count() as u64,
+        closed: fs
+            .iter()
+            .filter(|f| matches!(f.status.as_str(), "resolved" | "abandoned" | "archived"))
+            .count() as u64,
         resolved_by_ai,
         resolved_by_human: by("human"),
         abandoned: by("abandoned"),
@@ -215,7 +240,14 @@ pub fn totals(fs: &[&ConversationFacts]) -> Totals {
 mod tests {
     use super::*;
 
-    fn fact(status: &str, how: Option<&str>, escalated: bool, reopens: i64, secs: Option<i64>, csat: Option<i32>) -> ConversationFacts {
+    fn fact(
+        status: &str,
+        how: Option<&str>,
+        escalated: bool,
+        reopens: i64,
+        secs: Option<i64>,
+        csat: Option<i32>,
+    ) -> ConversationFacts {
         let started = Utc::now();
         ConversationFacts {
             channel: "web".into(),

@@ -82,14 +82,24 @@ impl CaseSystem for LocalCases {
             external_id: Some(r.conversation_id.0.to_string()),
             details: r.details.clone(),
         };
-        self.store.upsert_case(org, &new).await.map(|(c, _)| c).map_err(unavailable)
+        self.store
+            .upsert_case(org, &new)
+            .await
+            .map(|(c, _)| c)
+            .map_err(unavailable)
     }
 
     async fn case_by_number(&self, org: OrgId, number: &str) -> Result<Option<Case>, CaseError> {
-        self.store.case_by_number(org, number).await.map_err(unavailable)
+        self.store
+            .case_by_number(org, number)
+            .await
+            .map_err(unavailable)
     }
 
     async fn open_cases(&self, org: OrgId, email: &str) -> Result<Vec<Case>, CaseError> {
-        self.store.cases_for_contact(org, email, true).await.map_err(unavailable)
+        self.store
+            .cases_for_contact(org, email, true)
+            .await
+            .map_err(unavailable)
     }
 }

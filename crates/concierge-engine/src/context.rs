@@ -120,7 +120,11 @@ impl ConversationContext {
 
     /// Notes the articles an answer cited (each once).
     pub fn cite(&mut self, article: CitedArticle) {
-        if !self.cited.iter().any(|c| c.article_id == article.article_id) {
+        if !self
+            .cited
+            .iter()
+            .any(|c| c.article_id == article.article_id)
+        {
             push_bounded(&mut self.cited, article);
         }
     }

@@ -50,8 +50,12 @@ impl<'a> Turnaround<'a> {
 
     /// Whether the message answers the workflow's pending question (tried on a copy).
     fn answers_workflow(&self) -> bool {
-        let Some(state) = &self.ctx.workflow else { return false };
-        let Some(def) = self.engine.workflows.get(&state.workflow) else { return false };
+        let Some(state) = &self.ctx.workflow else {
+            return false;
+        };
+        let Some(def) = self.engine.workflows.get(&state.workflow) else {
+            return false;
+        };
         let input = TurnInput {
             text: &self.turn.content,
             entities: &self.u.analysis.entities,
@@ -71,7 +75,11 @@ impl<'a> Turnaround<'a> {
         // An answer to the workflow's question ("yes please", "next month")
         // is not a request of its own: intent-based rules do not read it.
         let answering = self.answers_workflow();
-        let spec = if answering { None } else { self.engine.analyzer.model().intent(&a.intent.name) };
+        let spec = if answering {
+            None
+        } else {
+            self.engine.analyzer.model().intent(&a.intent.name)
+        };
         let kinds: Vec<&str> = a.entities.iter().map(|e| e.kind.as_str()).collect();
         let facts = Facts {
             intent: if answering { None } else { self.intent() },
@@ -113,10 +121,24 @@ impl<'a> Turnaround<'a> {
             }
         }
 
-        let (text, decision) = if let Some((fired, RuleAction::Escalate { queue, priority, reason })) = evaluation.escalation() {
-            let queue = queue.clone().or_else(|| evaluation.queue().map(str::to_owned));
+        let (text, decision) = if let Some((
+            fired,
+            RuleAction::Escalate {
+                queue,
+                priority,
+                reason,
+            },
+        )) = evaluation.escalation()
+        {
+            let queue = queue
+                .clone()
+                .or_else(|| evaluation.queue().map(str::to_owned));
             let priority = priority.or(evaluation.priority());
-            let reason = if reason.is_empty() { fired.rule_id.to_string() } else { reason.clone() };
+            let reason = if reason.is_empty() {
+                fired.rule_id.to_string()
+            } else {
+                reason.clone()
+            };
             (self.escalate(&reason, queue, priority).await, "escalate")
         } else if let Some(result) = self.continue_workflow().await {
             result
@@ -194,11 +216,20 @@ impl<'a> Turnaround<'a> {
         extra
     }
 
-    fn case_request(&self, subject: &str, priority: Priority, details: serde_json::Value) -> CaseRequest {
+    fn case_request(
+        &self,
+        subject: &str,
+        priority: Priority,
+        details: serde_json::Value,
+    ) -> CaseRequest {
         CaseRequest {
             conversation_id: self.turn.conversation_id,
             subject: subject.to_owned(),
-            description: details.get("summary").and_then(|s| s.as_str()).unwrap_or(subject).to_owned(),
+            description: details
+                .get("summary")
+                .and_then(|s| s.as_str())
+                .unwrap_or(subject)
+                .to_owned(),
             priority,
             queue: self.plan.queue.clone(),
             contact_email: self.ctx.profile.email.clone(),
@@ -212,15 +243,27 @@ impl<'a> Turnaround<'a> {
     }
 
     /// Hands the conversation to a human.
-    pub(crate) async fn escalate(&mut self, reason: &str, queue: Option<String>, priority: Option<Priority>) -> String {
+    pub(crate) async fn escalate(
+        &mut self,
+        reason: &str,
+        queue: Option<String>,
+        priority: Option<Priority>,
+    ) -> String {
         let started = Instant::now();
         let tier = self.ctx.profile.tier;
         let priority = priority.unwrap_or_else(|| crate::sla::default_priority(tier));
         let queue = queue.unwrap_or_else(|| self.engine.config.default_queue.clone());
         let deadlines = self.engine.sla.deadlines(priority, tier, self.now);
-        self.ctx.key_moment(format!("Escalated: {}", reason.replace('_', " ")));
+        self.ctx
+            .key_moment(format!("Escalated: {}", reason.replace('_', " ")));
         self.ctx.workflow = None;
-        let entities = self.u.analysis.entities.iter().map(|e| (e.kind.clone(), e.text.clone())).collect();
+        let entities = self
+            .u
+            .analysis
+            .entities
+            .iter()
+            .map(|e| (e.kind.clone(), e.text.clone()))
+            .collect();
         let mut card = summary::card(&CardInput {
             history: &self.turn.history,
             message: &self.turn.content,
@@ -232,14 +275,27 @@ impl<'a> Turnaround<'a> {
             queue: &queue,
             priority: priority.as_str(),
         });
-        let title = card["title"].as_str().unwrap_or("Conversation escalated").to_owned();
+        let title = card["title"]
+            .as_str()
+            .unwrap_or("Conversation escalated")
+            .to_owned();
         self.plan.queue = Some(queue.clone());
-        let request = CaseRequest { queue: Some(queue.clone()), ..self.case_request(&title, priority, card.clone()) };
-        let case_sentence = match self.engine.cases.upsert_case(self.turn.org_id, &request).await {
+        let request = CaseRequest {
+            queue: Some(queue.clone()),
+            ..self.case_request(&title, priority, card.clone())
+        };
+        let case_sentence = match self
+            .engine
+            .cases
+            .upsert_case(self.turn.org_id, &request)
+            .await
+        {
             Ok(case) => {
                 card["case_number"] = json!(case.case_number);
                 card["case_id"] = json!(case.id);
-                texts::CASE_NUMBER.get(self.lang()).replace("{number}", &case.case_number)
+                texts::CASE_NUMBER
+                    .get(self.lang())
+                    .replace("{number}", &case.case_number)
             }
             Err(e) => {
                 tracing::warn!(error.message = %e, "no case for the escalation; escalating without one");
@@ -261,7 +317,10 @@ impl<'a> Turnaround<'a> {
         texts::ESCALATED
             .get(self.lang())
             .replace("{queue}", &summary::humanize(&queue).to_lowercase())
-            .replace("{eta}", &texts::eta(deadlines.first_response_minutes, self.lang()))
+            .replace(
+                "{eta}",
+                &texts::eta(deadlines.first_response_minutes, self.lang()),
+            )
             .replace("{case}", &case_sentence)
     }
 
@@ -270,7 +329,12 @@ impl<'a> Turnaround<'a> {
         let state = self.ctx.workflow.clone()?;
         let def = self.engine.workflows.get(&state.workflow)?.clone();
         let entities = &self.u.analysis.entities;
-        let input = TurnInput { text: &self.turn.content, entities, intent: self.intent(), language: self.lang() };
+        let input = TurnInput {
+            text: &self.turn.content,
+            entities,
+            intent: self.intent(),
+            language: self.lang(),
+        };
         let seed = self.turn.conversation_id.0.to_string();
         let mut trial = state.clone();
         let step = def.advance(&mut trial, &input, &seed);
@@ -278,10 +342,13 @@ impl<'a> Turnaround<'a> {
         // answer the question, or when it is a question itself (free-text
         // slots accept anything, so "how do I …?" must not become the answer).
         let confidence = self.u.analysis.intent.confidence;
-        let other = self.intent().is_some_and(|i| !def.triggers.iter().any(|t| t == i) && !SMALL_TALK.contains(&i));
+        let other = self
+            .intent()
+            .is_some_and(|i| !def.triggers.iter().any(|t| t == i) && !SMALL_TALK.contains(&i));
         let unanswered = matches!(step, Step::Retry { .. } | Step::GiveUp { .. });
         let question = self.turn.content.trim_end().ends_with('?');
-        let switched = other && ((unanswered && confidence >= 0.6) || (question && confidence >= 0.5));
+        let switched =
+            other && ((unanswered && confidence >= 0.6) || (question && confidence >= 0.5));
         if switched {
             self.ctx.paused.push(state);
             self.ctx.workflow = None;
@@ -306,25 +373,47 @@ impl<'a> Turnaround<'a> {
             }
         };
         let entities = &self.u.analysis.entities;
-        let input = TurnInput { text: &self.turn.content, entities, intent: self.intent(), language: self.lang() };
+        let input = TurnInput {
+            text: &self.turn.content,
+            entities,
+            intent: self.intent(),
+            language: self.lang(),
+        };
         let seed = self.turn.conversation_id.0.to_string();
         let (state, step) = def.start(&input, &seed);
         self.ctx.paused.retain(|p| p.workflow != def.name);
         Some(self.run_step(&def, state, step).await)
     }
 
-    async fn run_step(&mut self, def: &workflow::WorkflowDef, mut state: WorkflowState, step: Step) -> (String, &'static str) {
+    async fn run_step(
+        &mut self,
+        def: &workflow::WorkflowDef,
+        mut state: WorkflowState,
+        step: Step,
+    ) -> (String, &'static str) {
         let started = Instant::now();
         let lang = self.lang().to_owned();
         let out = match step {
-            Step::Ask { slot, prompt, quick_replies } | Step::Retry { slot, message: prompt, quick_replies } => {
+            Step::Ask {
+                slot,
+                prompt,
+                quick_replies,
+            }
+            | Step::Retry {
+                slot,
+                message: prompt,
+                quick_replies,
+            } => {
                 self.plan.quick_replies = quick_replies;
                 self.plan.workflow = Some(json!({"name": def.name, "step": "ask", "slot": slot}));
                 self.plan.status = Some(ConversationStatus::WaitingForUser);
                 self.ctx.workflow = Some(state);
                 (prompt, "workflow")
             }
-            Step::Confirm { text, quick_replies } => {
+            Step::Confirm {
+                text,
+                quick_replies,
+            } => {
                 self.plan.quick_replies = quick_replies;
                 self.plan.workflow = Some(json!({"name": def.name, "step": "confirm"}));
                 self.plan.status = Some(ConversationStatus::WaitingForUser);
@@ -350,7 +439,11 @@ impl<'a> Turnaround<'a> {
                     customer_email: self.ctx.profile.email.clone(),
                     staff: false,
                 };
-                let executed = self.engine.executor.execute(self.turn.org_id, &actor, &request).await;
+                let executed = self
+                    .engine
+                    .executor
+                    .execute(self.turn.org_id, &actor, &request)
+                    .await;
                 self.plan.actions.extend(executed.summary.clone());
                 self.plan.events.extend(executed.events);
                 self.ctx.workflow = None;
@@ -366,7 +459,10 @@ impl<'a> Turnaround<'a> {
                         self.plan.resolution = Some("ai".into());
                         self.record_resolution().await;
                         let text = def.render_success(&state, &result, &lang);
-                        (format!("{text}{}", texts::ANYTHING_ELSE.get(&lang)), "action")
+                        (
+                            format!("{text}{}", texts::ANYTHING_ELSE.get(&lang)),
+                            "action",
+                        )
                     }
                     Outcome::NotFound => {
                         self.ctx.action(format!("{}: not found", request.kind));
@@ -380,7 +476,8 @@ impl<'a> Turnaround<'a> {
                         (text.to_owned(), "action")
                     }
                     Outcome::Unauthorized => {
-                        self.ctx.action(format!("{}: needs verification", request.kind));
+                        self.ctx
+                            .action(format!("{}: needs verification", request.kind));
                         let lead = texts::NEEDS_VERIFICATION.get(&lang).to_owned();
                         let text = self.escalate("authorization_required", None, None).await;
                         (format!("{lead} {text}"), "escalate")
@@ -412,7 +509,14 @@ impl<'a> Turnaround<'a> {
             }
             "thanks" | "goodbye" => {
                 self.plan.status = Some(ConversationStatus::Resolved);
-                self.plan.resolution = Some(if self.ctx.messages > 1 { "ai" } else { "customer" }.into());
+                self.plan.resolution = Some(
+                    if self.ctx.messages > 1 {
+                        "ai"
+                    } else {
+                        "customer"
+                    }
+                    .into(),
+                );
                 self.plan.quick_replies = (1..=5).map(|n| n.to_string()).collect();
                 Some((texts::THANKS.get(self.lang()).to_owned(), "small_talk"))
             }
@@ -426,7 +530,8 @@ impl<'a> Turnaround<'a> {
             return None;
         }
         let started = Instant::now();
-        let mut request = TaskRequest::new(Task::Answer, self.turn.org_id, self.turn.content.clone());
+        let mut request =
+            TaskRequest::new(Task::Answer, self.turn.org_id, self.turn.content.clone());
         request.conversation_id = Some(self.turn.conversation_id);
         request.tenant = TenantSettings {
             slug: self.tenant.slug.clone(),
@@ -467,10 +572,17 @@ impl<'a> Turnaround<'a> {
             return None;
         }
         for c in &outcome.citations {
-            self.ctx.cite(CitedArticle { slug: c.slug.clone(), title: c.title.clone(), article_id: c.article_id });
+            self.ctx.cite(CitedArticle {
+                slug: c.slug.clone(),
+                title: c.title.clone(),
+                article_id: c.article_id,
+            });
         }
         if let Some(kb) = &self.engine.knowledge {
-            if let Err(e) = kb.record_citations(self.turn.org_id, &outcome.citations).await {
+            if let Err(e) = kb
+                .record_citations(self.turn.org_id, &outcome.citations)
+                .await
+            {
                 tracing::warn!(error.message = %e, "citation counts not recorded");
             }
         }
@@ -490,8 +602,20 @@ impl<'a> Turnaround<'a> {
         self.ctx.fallbacks += 1;
         // The fallback itself may be what the rules wait for (e.g. the third).
         let evaluation = self.rules().await;
-        if let Some((fired, RuleAction::Escalate { queue, priority, reason })) = evaluation.escalation() {
-            let reason = if reason.is_empty() { fired.rule_id.to_string() } else { reason.clone() };
+        if let Some((
+            fired,
+            RuleAction::Escalate {
+                queue,
+                priority,
+                reason,
+            },
+        )) = evaluation.escalation()
+        {
+            let reason = if reason.is_empty() {
+                fired.rule_id.to_string()
+            } else {
+                reason.clone()
+            };
             let text = self.escalate(&reason, queue.clone(), *priority).await;
             return (text, "escalate");
         }
@@ -517,7 +641,11 @@ impl<'a> Turnaround<'a> {
         let lang = self.lang().to_owned();
         // Resume by asking its pending question again.
         let prompt = match &paused.pending {
-            Pending::Slot(slot) => def.slots.iter().find(|s| &s.name == slot).map(|s| s.prompt.get(&lang).to_owned()),
+            Pending::Slot(slot) => def
+                .slots
+                .iter()
+                .find(|s| &s.name == slot)
+                .map(|s| s.prompt.get(&lang).to_owned()),
             _ => None,
         };
         self.ctx.workflow = Some(paused);
@@ -536,7 +664,12 @@ impl<'a> Turnaround<'a> {
         if ids.is_empty() {
             return;
         }
-        if let Err(e) = self.engine.store.record_knowledge_resolutions(self.turn.org_id, &ids).await {
+        if let Err(e) = self
+            .engine
+            .store
+            .record_knowledge_resolutions(self.turn.org_id, &ids)
+            .await
+        {
             tracing::warn!(error.message = %e, "resolution counts not recorded");
         }
     }

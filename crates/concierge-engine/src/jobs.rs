@@ -23,7 +23,10 @@ pub struct JobReport {
 
 impl Engine {
     /// Records every SLA breach due at `as_of`.
-    pub async fn run_sla_job(&self, as_of: DateTime<Utc>) -> Result<u32, concierge_store::StoreError> {
+    pub async fn run_sla_job(
+        &self,
+        as_of: DateTime<Utc>,
+    ) -> Result<u32, concierge_store::StoreError> {
         let mut n = 0;
         loop {
             let due = self.store.due_escalations(as_of, 200).await?;
@@ -36,7 +39,11 @@ impl Engine {
                     (None, Some(d)) if d < as_of => "first_response",
                     _ => "resolution",
                 };
-                if let Some(b) = self.store.mark_breached(e.org_id, e.id, kind, sla::bump(e.priority), as_of).await? {
+                if let Some(b) = self
+                    .store
+                    .mark_breached(e.org_id, e.id, kind, sla::bump(e.priority), as_of)
+                    .await?
+                {
                     tracing::info!(escalation = %b.id.0, kind, queue = %b.queue, "SLA breached");
                     n += 1;
                     progressed = true;
@@ -49,7 +56,10 @@ impl Engine {
     }
 
     /// Closes conversations idle for longer than `engine.abandon_after_hours` at `as_of`.
-    pub async fn run_abandon_job(&self, as_of: DateTime<Utc>) -> Result<u32, concierge_store::StoreError> {
+    pub async fn run_abandon_job(
+        &self,
+        as_of: DateTime<Utc>,
+    ) -> Result<u32, concierge_store::StoreError> {
         let hours = i64::try_from(self.config.abandon_after_hours).unwrap_or(24);
         let before = as_of - chrono::Duration::hours(hours);
         let mut n = 0;
@@ -60,7 +70,11 @@ impl Engine {
             }
             let mut progressed = false;
             for (org, id) in idle {
-                if self.store.abandon_conversation(org, id, before, as_of).await? {
+                if self
+                    .store
+                    .abandon_conversation(org, id, before, as_of)
+                    .await?
+                {
                     n += 1;
                     progressed = true;
                 }
@@ -72,7 +86,10 @@ impl Engine {
     }
 
     /// Both jobs once, as of `as_of`.
-    pub async fn run_jobs(&self, as_of: DateTime<Utc>) -> Result<JobReport, concierge_store::StoreError> {
+    pub async fn run_jobs(
+        &self,
+        as_of: DateTime<Utc>,
+    ) -> Result<JobReport, concierge_store::StoreError> {
         Ok(JobReport {
             breaches: self.run_sla_job(as_of).await?,
             abandoned: self.run_abandon_job(as_of).await?,
@@ -82,7 +99,10 @@ impl Engine {
 
 /// Runs the jobs every `engine.jobs_interval_secs` until `shutdown` resolves.
 /// A failed run (database down) is logged and retried at the next tick.
-pub async fn run_periodically(engine: Arc<Engine>, shutdown: impl std::future::Future<Output = ()>) {
+pub async fn run_periodically(
+    engine: Arc<Engine>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let every = Duration::from_secs(engine.config.jobs_interval_secs.max(1));
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

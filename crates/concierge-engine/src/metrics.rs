@@ -48,7 +48,11 @@ impl EngineMetrics {
             "Time spent in each pipeline stage",
             self.stage_seconds.clone(),
         );
-        registry.register("engine_decisions", "Turns by decision", self.decisions.clone());
+        registry.register(
+            "engine_decisions",
+            "Turns by decision",
+            self.decisions.clone(),
+        );
         registry.register(
             "engine_stage_failures",
             "Stages that failed and degraded",
@@ -65,6 +69,8 @@ impl EngineMetrics {
 
     /// Counts a failed stage.
     pub fn failed(&self, stage: &'static str) {
-        self.stage_failures.get_or_create(&StageLabels { stage }).inc();
+        self.stage_failures
+            .get_or_create(&StageLabels { stage })
+            .inc();
     }
 }

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use concierge_core::config::EngineConfig;
-use concierge_core::engine::{ConversationEngine, EngineError, ModerationPlan, Reply, Turn, TurnPlan};
+use concierge_core::engine::{
+    ConversationEngine, EngineError, ModerationPlan, Reply, Turn, TurnPlan,
+};
 use concierge_core::knowledge::Passage;
 use concierge_core::model::Conversation;
 use concierge_core::{ConversationStatus, OrgId, SenderType};
@@ -205,10 +207,17 @@ impl Engine {
         format: &str,
         actor: &str,
     ) -> Result<(i32, Arc<RuleSet>), PutRulesError> {
-        let set = self.check_rules(text, format).map_err(PutRulesError::Invalid)?;
+        let set = self
+            .check_rules(text, format)
+            .map_err(PutRulesError::Invalid)?;
         let version = self
             .store
-            .put_tenant_rules(org, text, if format == "json" { "json" } else { "yaml" }, actor)
+            .put_tenant_rules(
+                org,
+                text,
+                if format == "json" { "json" } else { "yaml" },
+                actor,
+            )
             .await
             .map_err(PutRulesError::Store)?;
         let set = Arc::new(set);
@@ -221,9 +230,19 @@ impl Engine {
     /// Parses and validates a rules document (`yaml` or `json`) against the
     /// intents and workflows this engine knows, without storing it.
     pub fn check_rules(&self, text: &str, format: &str) -> Result<RuleSet, RuleError> {
-        let intents: Vec<&str> = self.analyzer.model().intents().iter().map(|i| i.name.as_str()).collect();
+        let intents: Vec<&str> = self
+            .analyzer
+            .model()
+            .intents()
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
         let workflows = self.workflows.names();
-        let validation = Validation { intents: Some(&intents), workflows: Some(&workflows), queues: None };
+        let validation = Validation {
+            intents: Some(&intents),
+            workflows: Some(&workflows),
+            queues: None,
+        };
         match format {
             "json" => RuleSet::from_json_checked(text, &validation),
             _ => RuleSet::from_yaml_checked(text, &validation),
@@ -248,7 +267,10 @@ impl Engine {
             Ok(o) => {
                 let m = o.settings.get("moderation");
                 let num = |k: &str, d: f64| {
-                    m.and_then(|m| m.get(k)).and_then(|v| v.as_f64()).filter(|v| (0.0..=1.0).contains(v)).unwrap_or(d)
+                    m.and_then(|m| m.get(k))
+                        .and_then(|v| v.as_f64())
+                        .filter(|v| (0.0..=1.0).contains(v))
+                        .unwrap_or(d)
                 };
                 Tenant {
                     slug: o.slug,
@@ -270,7 +292,11 @@ impl Engine {
         let started = Instant::now();
         ctx.profile.loaded = true;
         let meta = conversation.metadata.get("customer");
-        let text = |k: &str| meta.and_then(|m| m.get(k)).and_then(|v| v.as_str()).map(str::to_owned);
+        let text = |k: &str| {
+            meta.and_then(|m| m.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
         ctx.profile.language = text("language");
         ctx.profile.preferred_language = ctx.profile.language.clone();
         ctx.profile.name = text("name");
@@ -324,7 +350,11 @@ impl Engine {
             Ok::<_, std::convert::Infallible>(r)
         }
         .instrument(tracing::info_span!("understand"));
-        let kb = if retrieve { self.knowledge.clone() } else { None };
+        let kb = if retrieve {
+            self.knowledge.clone()
+        } else {
+            None
+        };
         let query = SearchQuery {
             text: text.chars().take(1000).collect(),
             prefer_language: hint,
@@ -372,7 +402,12 @@ impl Engine {
         } else {
             "en".to_owned()
         };
-        Understood { analysis, language, passages, retrieval_failed }
+        Understood {
+            analysis,
+            language,
+            passages,
+            retrieval_failed,
+        }
     }
 
     /// The whole turn.
@@ -384,7 +419,10 @@ impl Engine {
                 .store
                 .get_conversation(turn.org_id, turn.conversation_id)
                 .await
-                .map_err(|e| EngineError::Stage { stage: "load", message: e.to_string() })?,
+                .map_err(|e| EngineError::Stage {
+                    stage: "load",
+                    message: e.to_string(),
+                })?,
         };
         let now = self.now();
         let mut ctx = ConversationContext::from_json(&conversation.context);
@@ -395,10 +433,14 @@ impl Engine {
         let human = conversation.escalated
             && matches!(
                 conversation.status,
-                ConversationStatus::Escalated | ConversationStatus::WaitingForAgent | ConversationStatus::WaitingForUser
+                ConversationStatus::Escalated
+                    | ConversationStatus::WaitingForAgent
+                    | ConversationStatus::WaitingForUser
             );
         let hint = ctx.profile.language.clone();
-        let mut u = self.understand(turn.org_id, &turn.content, hint, !human, now).await;
+        let mut u = self
+            .understand(turn.org_id, &turn.content, hint, !human, now)
+            .await;
         // The language the customer asked for wins unless they clearly write
         // in another one; otherwise the last confidently detected language.
         let words = turn.content.split_whitespace().count();
@@ -438,19 +480,38 @@ impl Engine {
         let categories = serde_json::to_value(&u.analysis.toxicity.categories).unwrap_or(json!({}));
         if toxicity >= tenant.block {
             ctx.moderation_strikes += 1;
-            ctx.key_moment(format!("Message blocked by moderation (toxicity {toxicity:.2})"));
-            plan.moderation = Some(ModerationPlan { level: "blocked".into(), score: toxicity, categories });
+            ctx.key_moment(format!(
+                "Message blocked by moderation (toxicity {toxicity:.2})"
+            ));
+            plan.moderation = Some(ModerationPlan {
+                level: "blocked".into(),
+                score: toxicity,
+                categories,
+            });
             plan.sender = Some(SenderType::System);
             plan.reply_analysis = json!({"decision": "blocked"});
-            plan.events.push(("moderation.blocked".into(), json!({"conversation_id": turn.conversation_id, "score": toxicity})));
+            plan.events.push((
+                "moderation.blocked".into(),
+                json!({"conversation_id": turn.conversation_id, "score": toxicity}),
+            ));
             plan.context = Some(ctx.to_json());
             self.metrics.stage("moderate", moderate);
-            return Ok(self.finish(plan, texts::BLOCKED.get(&u.language).to_owned(), &u, "blocked", started));
+            return Ok(self.finish(
+                plan,
+                texts::BLOCKED.get(&u.language).to_owned(),
+                &u,
+                "blocked",
+                started,
+            ));
         }
         let warned = toxicity >= tenant.warn;
         if warned {
             ctx.moderation_strikes += 1;
-            plan.moderation = Some(ModerationPlan { level: "warned".into(), score: toxicity, categories });
+            plan.moderation = Some(ModerationPlan {
+                level: "warned".into(),
+                score: toxicity,
+                categories,
+            });
         }
         self.metrics.stage("moderate", moderate);
 
@@ -488,9 +549,19 @@ impl Engine {
     }
 
     /// The reply, with the turn's analytics event.
-    fn finish(&self, mut plan: TurnPlan, text: String, u: &Understood, decision: &'static str, started: Instant) -> Reply {
+    fn finish(
+        &self,
+        mut plan: TurnPlan,
+        text: String,
+        u: &Understood,
+        decision: &'static str,
+        started: Instant,
+    ) -> Reply {
         let intent = &u.analysis.intent;
-        self.metrics.decisions.get_or_create(&crate::metrics::DecisionLabels { decision }).inc();
+        self.metrics
+            .decisions
+            .get_or_create(&crate::metrics::DecisionLabels { decision })
+            .inc();
         if let Some(obj) = plan.reply_analysis.as_object_mut() {
             obj.entry("decision").or_insert(json!(decision));
         } else {
@@ -513,7 +584,11 @@ impl Engine {
             intent: Some(intent.name.clone()),
             confidence: Some(intent.confidence),
             sentiment: Some(u.analysis.sentiment.compound),
-            suggested_actions: if requires_escalation { vec![] } else { vec!["talk_to_human".to_owned()] },
+            suggested_actions: if requires_escalation {
+                vec![]
+            } else {
+                vec!["talk_to_human".to_owned()]
+            },
             requires_escalation,
             plan,
         }
@@ -549,10 +624,24 @@ impl ConversationEngine for Engine {
 fn neutral_analysis() -> Analysis {
     use concierge_nlu::*;
     Analysis {
-        language: Language { code: "und".into(), confidence: 0.0 },
-        intent: Intent { name: "out_of_scope".into(), confidence: 0.0, alternatives: vec![], out_of_scope: true },
+        language: Language {
+            code: "und".into(),
+            confidence: 0.0,
+        },
+        intent: Intent {
+            name: "out_of_scope".into(),
+            confidence: 0.0,
+            alternatives: vec![],
+            out_of_scope: true,
+        },
         entities: vec![],
-        sentiment: Sentiment { compound: 0.0, label: SentimentLabel::Neutral, positive: 0.0, neutral: 1.0, negative: 0.0 },
+        sentiment: Sentiment {
+            compound: 0.0,
+            label: SentimentLabel::Neutral,
+            positive: 0.0,
+            neutral: 1.0,
+            negative: 0.0,
+        },
         emotions: Emotions::default(),
         toxicity: Toxicity::default(),
     }

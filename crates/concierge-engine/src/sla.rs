@@ -67,7 +67,12 @@ impl SlaPolicy {
     }
 
     /// Deadlines for an escalation made at `at`.
-    pub fn deadlines(&self, priority: Priority, tier: Option<CustomerTier>, at: DateTime<Utc>) -> Deadlines {
+    pub fn deadlines(
+        &self,
+        priority: Priority,
+        tier: Option<CustomerTier>,
+        at: DateTime<Utc>,
+    ) -> Deadlines {
         let t = self.targets(priority, tier);
         Deadlines {
             first_response: at + Duration::minutes(t.first_response_minutes),
@@ -102,8 +107,16 @@ mod tests {
     fn tiers_shorten_targets_and_breaches_raise_priority() {
         let p = SlaPolicy::default();
         assert_eq!(p.targets(Priority::High, None).first_response_minutes, 60);
-        assert_eq!(p.targets(Priority::High, Some(CustomerTier::Enterprise)).first_response_minutes, 30);
-        assert_eq!(p.targets(Priority::Critical, Some(CustomerTier::Vip)).first_response_minutes, 3);
+        assert_eq!(
+            p.targets(Priority::High, Some(CustomerTier::Enterprise))
+                .first_response_minutes,
+            30
+        );
+        assert_eq!(
+            p.targets(Priority::Critical, Some(CustomerTier::Vip))
+                .first_response_minutes,
+            3
+        );
         let at = Utc::now();
         let d = p.deadlines(Priority::Medium, Some(CustomerTier::Premium), at);
         assert_eq!(d.first_response - at, Duration::minutes(180));

@@ -102,9 +102,13 @@ pub fn card(input: &CardInput<'_>) -> Value {
 fn reason_text(reason: &str) -> String {
     match reason {
         "customer_requested_human" => "the customer asked for a human".to_owned(),
-        "sustained_negative_sentiment" => "the customer has been upset for several messages".to_owned(),
+        "sustained_negative_sentiment" => {
+            "the customer has been upset for several messages".to_owned()
+        }
         "repeated_fallback" => "the assistant could not help several times in a row".to_owned(),
-        "low_confidence_high_risk" => "the request is high-risk and the assistant was not confident".to_owned(),
+        "low_confidence_high_risk" => {
+            "the request is high-risk and the assistant was not confident".to_owned()
+        }
         "enterprise_outage" => "an enterprise customer reports an outage".to_owned(),
         "legal_or_compliance" => "the message mentions legal or compliance matters".to_owned(),
         "action_failed" => "an action the assistant tried failed".to_owned(),
@@ -149,14 +153,19 @@ mod tests {
 
     #[test]
     fn the_card_tells_the_story() {
-        let mut ctx = ConversationContext::default();
-        ctx.messages = 3;
+        let mut ctx = ConversationContext {
+            messages: 3,
+            ..ConversationContext::default()
+        };
         ctx.observe_sentiment(0.1);
         ctx.observe_sentiment(-0.7);
         ctx.push_topic("api_request_limit");
         ctx.action("password_reset: completed");
         let history = vec![
-            (SenderType::User, "Our integration fails with REQUEST_LIMIT_EXCEEDED".to_owned()),
+            (
+                SenderType::User,
+                "Our integration fails with REQUEST_LIMIT_EXCEEDED".to_owned(),
+            ),
             (SenderType::AiAgent, "Here is how limits work…".to_owned()),
         ];
         let card = card(&CardInput {
@@ -165,12 +174,18 @@ mod tests {
             context: &ctx,
             intent: Some("speak_to_human"),
             confidence: 0.93,
-            entities: vec![("salesforce_error_code".into(), "REQUEST_LIMIT_EXCEEDED".into())],
+            entities: vec![(
+                "salesforce_error_code".into(),
+                "REQUEST_LIMIT_EXCEEDED".into(),
+            )],
             reason: "customer_requested_human",
             queue: "technical_support",
             priority: "high",
         });
-        assert!(card["title"].as_str().unwrap().contains("REQUEST_LIMIT_EXCEEDED"));
+        assert!(card["title"]
+            .as_str()
+            .unwrap()
+            .contains("REQUEST_LIMIT_EXCEEDED"));
         assert_eq!(card["sentiment"]["trajectory"], "worsening");
         let summary = card["summary"].as_str().unwrap();
         assert!(summary.contains("asked for a human"), "{summary}");

@@ -182,6 +182,20 @@ where
     }
 }
 
+/// A JSON body that may be absent (an empty body is `T::default()`), or
+/// is rejected in our error format like [`AppJson`].
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            crate::error::Code::MalformedRequest,
+            format!("the body is not valid JSON for this endpoint: {e}"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::{field_from_serde, json_content_type};
@@ -220,15 +234,4 @@ mod tests {
         );
         assert_eq!(field_from_serde("invalid type: integer"), None);
     }
-}
-
-/// A JSON body that may be absent (an empty body is `T::default()`), or
-/// is rejected in our error format like [`AppJson`].
-pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(crate::error::Code::MalformedRequest, format!("the body is not valid JSON for this endpoint: {e}"))
-    })
 }

@@ -233,7 +233,11 @@ pub async fn post_message(
         }
         user.moderation = plan.moderation.as_ref().map(|m| m.level.clone());
         if !plan.silent {
-            let mut m = NewMessage::text(plan.sender.unwrap_or(r.sender), None, r.reply.content.clone());
+            let mut m = NewMessage::text(
+                plan.sender.unwrap_or(r.sender),
+                None,
+                r.reply.content.clone(),
+            );
             m.intent = r.reply.intent.clone();
             m.intent_confidence = r.reply.confidence.map(|c| c.clamp(0.0, 1.0));
             if !plan.reply_analysis.is_null() {
@@ -264,7 +268,11 @@ pub async fn post_message(
         priority: e.priority,
         reason: e.reason,
         sla_deadline: e.sla_deadline,
-        case_number: e.summary.get("case_number").and_then(Value::as_str).map(str::to_owned),
+        case_number: e
+            .summary
+            .get("case_number")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     });
     let result = match &reply {
         Some(r) => {

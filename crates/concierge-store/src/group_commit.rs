@@ -76,7 +76,9 @@ impl Job {
     }
 }
 
-/// A write's outcome in a batch.
+/// A write's outcome in a batch (short-lived: one per queued write, so the
+/// size difference between the variants costs nothing worth a box).
+#[allow(clippy::large_enum_variant)]
 enum Done {
     Appended(Result<Appended>),
     Created(Result<Conversation>),
@@ -213,10 +215,7 @@ async fn write(db: &SqliteBackend, jobs: Vec<Job>) {
                 messages,
                 effects,
                 ..
-            } => Done::Appended(
-                db.record_turn(*org, *conversation, messages, effects)
-                    .await,
-            ),
+            } => Done::Appended(db.record_turn(*org, *conversation, messages, effects).await),
             Job::Create { org, new, .. } => Done::Created(db.create_conversation(*org, new).await),
         };
         answer(job, done);
@@ -375,8 +374,13 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
         if let (Some(f), Some(m)) = (&effects.flag, first_message) {
             new_flags.push((org, conversation, m, f));
         }
-        for (topic, payload) in turn_events(conversation, before, trial.status, effects, escalation) {
-            events.push(Event { org, topic, payload });
+        for (topic, payload) in turn_events(conversation, before, trial.status, effects, escalation)
+        {
+            events.push(Event {
+                org,
+                topic,
+                payload,
+            });
         }
         match touched.get_mut(&c.id.0) {
             Some(t) => t.tally = trial,
@@ -550,7 +554,16 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
         escalations.insert(*i, row.into_domain()?);
     }
     for (i, job) in jobs.iter().enumerate() {
-        if let (None, Job::Append { org, conversation, messages, .. }) = (&outcomes[i], job) {
+        if let (
+            None,
+            Job::Append {
+                org,
+                conversation,
+                messages,
+                ..
+            },
+        ) = (&outcomes[i], job)
+        {
             if messages
                 .iter()
                 .any(|m| m.sender_type == concierge_core::SenderType::HumanAgent)

@@ -475,7 +475,8 @@ impl KnowledgeRow {
     }
 }
 
-pub(crate) const CASE_COLUMNS: &str = "id, org_id, conversation_id, case_number, subject, description, status, \
+pub(crate) const CASE_COLUMNS: &str =
+    "id, org_id, conversation_id, case_number, subject, description, status, \
     priority, origin, queue, contact_email, external_id, details, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
@@ -519,7 +520,8 @@ impl CaseRow {
     }
 }
 
-pub(crate) const FLAG_COLUMNS: &str = "id, org_id, conversation_id, message_id, level, score, categories, \
+pub(crate) const FLAG_COLUMNS: &str =
+    "id, org_id, conversation_id, message_id, level, score, categories, \
     review_status, reviewed_by, review_note, created_at, reviewed_at";
 
 #[derive(sqlx::FromRow)]

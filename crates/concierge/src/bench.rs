@@ -76,7 +76,11 @@ pub struct ApiBenchArgs {
     /// or `pipeline` (the conversation engine with embedded defaults: the
     /// shipped intent model, the demo knowledge base, the local responder,
     /// rules, local cases).
-    #[arg(long, value_name = "placeholder|pipeline", default_value = "placeholder")]
+    #[arg(
+        long,
+        value_name = "placeholder|pipeline",
+        default_value = "placeholder"
+    )]
     pub engine: String,
     /// With `--engine pipeline`: the knowledge base's dense encoder
     /// (`none` or `auto`: all-MiniLM-L6-v2 when `make models` fetched it).
@@ -174,10 +178,15 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
         let index = tempfile::tempdir()?;
         config.knowledge.index_dir = Some(index.path().to_path_buf());
         let kb = crate::kb::open_for_server(&config, store.clone()).await?;
-        kb.ingest(org.id, &concierge_knowledge::demo::articles()?).await?;
+        kb.ingest(org.id, &concierge_knowledge::demo::articles()?)
+            .await?;
         // The index directory lives as long as the process (the bench is short).
         std::mem::forget(index);
-        let engine = Arc::new(crate::commands::build_engine(&config, store.clone(), Some((*kb).clone()))?);
+        let engine = Arc::new(crate::commands::build_engine(
+            &config,
+            store.clone(),
+            Some((*kb).clone()),
+        )?);
         Application::build_with_engine(config, store.clone(), engine).await?
     } else {
         Application::build(config, store.clone(), Arc::new(PlaceholderEngine)).await?
@@ -204,7 +213,9 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
                 .map(|q| serde_json::to_vec(&serde_json::json!({ "content": q })))
                 .collect::<Result<_, _>>()?
         } else {
-            vec![serde_json::to_vec(&serde_json::json!({ "content": MESSAGE }))?]
+            vec![serde_json::to_vec(
+                &serde_json::json!({ "content": MESSAGE }),
+            )?]
         },
         auth: format!("Bearer {key}"),
         messages_per_conversation: args.messages_per_conversation,
@@ -220,7 +231,11 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
         .zip(machine_before)
         .map(|((busy, all), (busy0, all0))| (busy - busy0) / (all - all0).max(1.0));
 
-    let stages = if pipeline { stage_breakdown(&ctx.client, &base).await } else { Vec::new() };
+    let stages = if pipeline {
+        stage_breakdown(&ctx.client, &base).await
+    } else {
+        Vec::new()
+    };
     let _ = stop.send(());
     server.await??;
     let rows_counted = scratch::count_messages(&db.url, org.id).await?;
@@ -257,18 +272,33 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
 /// Mean time per pipeline stage over the whole run (warm-up included), from
 /// the server's own `/metrics` (`concierge_engine_stage_seconds`).
 async fn stage_breakdown(client: &reqwest::Client, base: &str) -> Vec<report::Stage> {
-    let Ok(resp) = client.get(format!("{base}/metrics")).send().await else { return Vec::new() };
-    let Ok(text) = resp.text().await else { return Vec::new() };
+    let Ok(resp) = client.get(format!("{base}/metrics")).send().await else {
+        return Vec::new();
+    };
+    let Ok(text) = resp.text().await else {
+        return Vec::new();
+    };
     let mut sums = std::collections::BTreeMap::<String, (f64, f64)>::new();
     for line in text.lines() {
-        let Some(rest) = line.strip_prefix("concierge_engine_stage_seconds_") else { continue };
+        let Some(rest) = line.strip_prefix("concierge_engine_stage_seconds_") else {
+            continue;
+        };
         let (kind, rest) = match rest.split_once('{') {
             Some(x) => x,
             None => continue,
         };
-        let Some((labels, value)) = rest.split_once("} ") else { continue };
-        let Some(stage) = labels.strip_prefix("stage=\"").and_then(|l| l.strip_suffix('"')) else { continue };
-        let Ok(v) = value.trim().parse::<f64>() else { continue };
+        let Some((labels, value)) = rest.split_once("} ") else {
+            continue;
+        };
+        let Some(stage) = labels
+            .strip_prefix("stage=\"")
+            .and_then(|l| l.strip_suffix('"'))
+        else {
+            continue;
+        };
+        let Ok(v) = value.trim().parse::<f64>() else {
+            continue;
+        };
         let e = sums.entry(stage.to_owned()).or_default();
         match kind {
             "sum" => e.0 = v,
@@ -278,7 +308,11 @@ async fn stage_breakdown(client: &reqwest::Client, base: &str) -> Vec<report::St
     }
     sums.into_iter()
         .filter(|(_, (_, n))| *n > 0.0)
-        .map(|(stage, (sum, n))| report::Stage { stage, count: n as u64, mean_ms: sum / n * 1000.0 })
+        .map(|(stage, (sum, n))| report::Stage {
+            stage,
+            count: n as u64,
+            mean_ms: sum / n * 1000.0,
+        })
         .collect()
 }
 

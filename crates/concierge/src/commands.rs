@@ -174,7 +174,11 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         demo_org,
         config.knowledge.sync_interval_secs,
     );
-    let engine = Arc::new(build_engine(&config, store.clone(), Some((*knowledge).clone()))?);
+    let engine = Arc::new(build_engine(
+        &config,
+        store.clone(),
+        Some((*knowledge).clone()),
+    )?);
     tokio::spawn(concierge_engine::jobs::run_periodically(
         engine.clone(),
         std::future::pending::<()>(),
@@ -199,16 +203,19 @@ pub fn build_engine(
 ) -> anyhow::Result<concierge_engine::Engine> {
     let analyzer = concierge_nlu::Analyzer::try_default().context("the built-in intent model")?;
     let sink = Arc::new(crate::answer::StoreUsageSink(store.clone()));
-    let router = concierge_llm::Router::from_config(&config.llm, sink).context("llm configuration")?;
-    Ok(concierge_engine::Engine::new(concierge_engine::EngineParts {
-        store: store.clone(),
-        config: config.engine.clone(),
-        analyzer,
-        knowledge,
-        router: Arc::new(router),
-        cases: Arc::new(concierge_engine::cases::LocalCases::new(store)),
-        clock: Arc::new(chrono::Utc::now),
-    }))
+    let router =
+        concierge_llm::Router::from_config(&config.llm, sink).context("llm configuration")?;
+    Ok(concierge_engine::Engine::new(
+        concierge_engine::EngineParts {
+            store: store.clone(),
+            config: config.engine.clone(),
+            analyzer,
+            knowledge,
+            router: Arc::new(router),
+            cases: Arc::new(concierge_engine::cases::LocalCases::new(store)),
+            clock: Arc::new(chrono::Utc::now),
+        },
+    ))
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

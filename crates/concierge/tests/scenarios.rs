@@ -264,3 +264,32 @@ fn url_mode_needs_an_api_key() {
         stderr(&out)
     );
 }
+
+/// The acceptance suite of the conversation engine (scenarios/suite, ≥ 60
+/// conversations: workflows, knowledge, topic switches, sentiment, human
+/// requests, out-of-scope, languages, moderation, error logs, VIP, SLA,
+/// hand-offs) and the examples all pass against the real engine.
+#[test]
+fn the_acceptance_suite_and_the_examples_pass() {
+    for dir in ["scenarios/suite", "scenarios/examples"] {
+        let out = run(&[dir, "--json"]);
+        let report = json(&out);
+        let failed: Vec<String> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["passed"] != true)
+            .map(|r| format!("{}: {}", r["file"], r))
+            .collect();
+        assert!(
+            failed.is_empty(),
+            "{} failed:\n{}",
+            failed.len(),
+            failed.join("\n")
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        if dir == "scenarios/suite" {
+            assert!(report["passed"].as_u64().unwrap() >= 60, "{report}");
+        }
+    }
+}

@@ -12,11 +12,24 @@ async fn an_unanswered_escalation_breaches_its_sla_once_and_is_raised() {
         let (r, _) = h.say(c.id, "I need to speak to a human agent now").await;
         let e = r.plan.escalation.as_ref().unwrap();
         assert_eq!(e.priority, Priority::High);
-        assert_eq!(h.engine.run_sla_job(h.engine.now()).await.unwrap(), 0, "not yet due");
+        assert_eq!(
+            h.engine.run_sla_job(h.engine.now()).await.unwrap(),
+            0,
+            "not yet due"
+        );
         h.advance(Duration::hours(2));
         assert_eq!(h.engine.run_sla_job(h.engine.now()).await.unwrap(), 1);
-        assert_eq!(h.engine.run_sla_job(h.engine.now()).await.unwrap(), 0, "recorded once");
-        let esc = h.db.store.escalation_for(h.org, c.id).await.unwrap().unwrap();
+        assert_eq!(
+            h.engine.run_sla_job(h.engine.now()).await.unwrap(),
+            0,
+            "recorded once"
+        );
+        let esc =
+            h.db.store
+                .escalation_for(h.org, c.id)
+                .await
+                .unwrap()
+                .unwrap();
         assert_eq!(esc.breach_kind.as_deref(), Some("first_response"));
         assert_eq!(esc.priority, Priority::Critical);
         h
@@ -29,8 +42,20 @@ async fn idle_conversations_are_abandoned_after_a_day() {
     on_both(false, |h| async move {
         let c = h.customer("idle@example.com", None).await;
         h.say(c.id, "hello").await;
-        assert_eq!(h.engine.run_abandon_job(h.engine.now() + Duration::hours(23)).await.unwrap(), 0);
-        assert_eq!(h.engine.run_abandon_job(h.engine.now() + Duration::hours(25)).await.unwrap(), 1);
+        assert_eq!(
+            h.engine
+                .run_abandon_job(h.engine.now() + Duration::hours(23))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            h.engine
+                .run_abandon_job(h.engine.now() + Duration::hours(25))
+                .await
+                .unwrap(),
+            1
+        );
         let c = h.db.store.get_conversation(h.org, c.id).await.unwrap();
         assert_eq!(c.status, ConversationStatus::Abandoned);
         h

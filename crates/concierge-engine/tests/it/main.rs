@@ -22,6 +22,7 @@ mod flows;
 mod jobs_rules;
 
 /// One engine over one database, a tenant in it, and a settable clock.
+#[derive(Debug)]
 pub struct Harness {
     pub db: TestDb,
     pub engine: Arc<Engine>,
@@ -45,7 +46,9 @@ impl Harness {
             .id;
         let kb = if knowledge {
             let kb = KnowledgeBase::open(store.clone(), None, None).unwrap();
-            kb.ingest(org, &concierge_knowledge::demo::articles().unwrap()).await.unwrap();
+            kb.ingest(org, &concierge_knowledge::demo::articles().unwrap())
+                .await
+                .unwrap();
             Some(kb)
         } else {
             None
@@ -63,7 +66,12 @@ impl Harness {
             cases: Arc::new(LocalCases::new(store)),
             clock: Arc::new(move || *clock_now.lock().unwrap()),
         });
-        Harness { db, engine: Arc::new(engine), org, now }
+        Harness {
+            db,
+            engine: Arc::new(engine),
+            org,
+            now,
+        }
     }
 
     pub fn advance(&self, by: Duration) {
@@ -72,16 +80,24 @@ impl Harness {
 
     pub async fn customer(&self, email: &str, tier: Option<CustomerTier>) -> Conversation {
         let s = &self.db.store;
-        let user = s.upsert_customer(self.org, &format!("crm-{email}"), Some(email)).await.unwrap();
+        let user = s
+            .upsert_customer(self.org, &format!("crm-{email}"), Some(email))
+            .await
+            .unwrap();
         if tier.is_some() {
-            s.set_customer_profile(self.org, user.id, None, tier).await.unwrap();
+            s.set_customer_profile(self.org, user.id, None, tier)
+                .await
+                .unwrap();
         }
-        s.create_conversation(self.org, &NewConversation {
-            customer_id: Some(user.id),
-            channel: Channel::Web,
-            metadata: json!({}),
-            context: json!({}),
-        })
+        s.create_conversation(
+            self.org,
+            &NewConversation {
+                customer_id: Some(user.id),
+                channel: Channel::Web,
+                metadata: json!({}),
+                context: json!({}),
+            },
+        )
         .await
         .unwrap()
     }
@@ -89,12 +105,15 @@ impl Harness {
     pub async fn anonymous(&self) -> Conversation {
         self.db
             .store
-            .create_conversation(self.org, &NewConversation {
-                customer_id: None,
-                channel: Channel::Api,
-                metadata: json!({}),
-                context: json!({}),
-            })
+            .create_conversation(
+                self.org,
+                &NewConversation {
+                    customer_id: None,
+                    channel: Channel::Api,
+                    metadata: json!({}),
+                    context: json!({}),
+                },
+            )
             .await
             .unwrap()
     }
@@ -126,11 +145,23 @@ impl Harness {
         user.moderation = reply.plan.moderation.as_ref().map(|m| m.level.clone());
         let mut batch = vec![user];
         if !reply.plan.silent {
-            let mut m = NewMessage::text(reply.plan.sender.unwrap_or(SenderType::AiAgent), None, reply.content.clone());
+            let mut m = NewMessage::text(
+                reply.plan.sender.unwrap_or(SenderType::AiAgent),
+                None,
+                reply.content.clone(),
+            );
             m.analysis = reply.plan.reply_analysis.clone();
             batch.push(m);
         }
-        let record = s.record_turn(self.org, conversation, &batch, &effects(conversation, &reply.plan)).await.unwrap();
+        let record = s
+            .record_turn(
+                self.org,
+                conversation,
+                &batch,
+                &effects(conversation, &reply.plan),
+            )
+            .await
+            .unwrap();
         (reply, record)
     }
 }

@@ -46,7 +46,10 @@ pub struct QueueSummary {
 #[utoipa::path(get, path = "/v1/queues", tag = "agents",
     responses((status = 200, body = Vec<QueueSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn queues(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<QueueSummary>>> {
+pub async fn queues(
+    State(state): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<QueueSummary>>> {
     p.require(STAFF)?;
     let counts = state.store.queue_counts(p.org).await?;
     Ok(Json(
@@ -87,7 +90,12 @@ pub async fn escalations(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 500"));
     }
-    Ok(Json(state.store.open_escalations(p.org, q.queue.as_deref(), limit).await?))
+    Ok(Json(
+        state
+            .store
+            .open_escalations(p.org, q.queue.as_deref(), limit)
+            .await?,
+    ))
 }
 
 /// The conversation's latest escalation with its summary card.
@@ -111,7 +119,13 @@ pub async fn escalation(
 }
 
 fn publish_status(state: &AppState, c: &Conversation) {
-    state.hub.publish(c.id, ServerEvent::StatusUpdate { conversation_id: c.id, status: c.status });
+    state.hub.publish(
+        c.id,
+        ServerEvent::StatusUpdate {
+            conversation_id: c.id,
+            status: c.status,
+        },
+    );
 }
 
 /// Assigns the conversation to the signed-in agent.
@@ -125,7 +139,9 @@ pub async fn claim(
     AppPath(id): AppPath<ConversationId>,
 ) -> ApiResult<Json<Conversation>> {
     p.require(STAFF)?;
-    let agent = p.user.ok_or_else(|| ApiError::forbidden("claiming needs a signed-in agent, not an API key"))?;
+    let agent = p
+        .user
+        .ok_or_else(|| ApiError::forbidden("claiming needs a signed-in agent, not an API key"))?;
     service::conversation_for(&state, &p, id).await?;
     let c = state.store.claim_conversation(p.org, id, agent).await?;
     publish_status(&state, &c);
@@ -155,12 +171,21 @@ pub async fn transfer(
     p.require(STAFF)?;
     if req.queue.is_empty()
         || req.queue.len() > 64
-        || !req.queue.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        || !req
+            .queue
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        return Err(ApiError::field("queue", "must be 1–64 letters, digits, `_` or `-`"));
+        return Err(ApiError::field(
+            "queue",
+            "must be 1–64 letters, digits, `_` or `-`",
+        ));
     }
     service::conversation_for(&state, &p, id).await?;
-    let c = state.store.transfer_conversation(p.org, id, &req.queue, req.priority).await?;
+    let c = state
+        .store
+        .transfer_conversation(p.org, id, &req.queue, req.priority)
+        .await?;
     Ok(Json(c))
 }
 
@@ -189,14 +214,17 @@ pub async fn resolve(
         return Err(ApiError::field("note", "must be at most 1000 characters"));
     }
     let current = service::conversation_for(&state, &p, id).await?;
-    let how = if p.role.is_staff() {
-        "human"
-    } else if current.escalated {
+    // Staff resolve as humans; so does a customer closing a conversation a
+    // human handled. Otherwise the customer closed it themselves.
+    let how = if p.role.is_staff() || current.escalated {
         "human"
     } else {
         "customer"
     };
-    let c = state.store.resolve_conversation(p.org, id, how, req.note.as_deref()).await?;
+    let c = state
+        .store
+        .resolve_conversation(p.org, id, how, req.note.as_deref())
+        .await?;
     publish_status(&state, &c);
     Ok(Json(c))
 }
@@ -223,16 +251,30 @@ pub async fn csat(
     AppJson(req): AppJson<Csat>,
 ) -> ApiResult<Json<Conversation>> {
     if p.role.is_staff() {
-        return Err(ApiError::forbidden("only the customer (or an integration for them) rates a conversation"));
+        return Err(ApiError::forbidden(
+            "only the customer (or an integration for them) rates a conversation",
+        ));
     }
     if !(1..=5).contains(&req.score) {
         return Err(ApiError::field("score", "must be between 1 and 5"));
     }
-    if req.comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
-        return Err(ApiError::field("comment", "must be at most 2000 characters"));
+    if req
+        .comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > 2000)
+    {
+        return Err(ApiError::field(
+            "comment",
+            "must be at most 2000 characters",
+        ));
     }
     service::conversation_for(&state, &p, id).await?;
-    Ok(Json(state.store.set_csat(p.org, id, req.score, req.comment.as_deref()).await?))
+    Ok(Json(
+        state
+            .store
+            .set_csat(p.org, id, req.score, req.comment.as_deref())
+            .await?,
+    ))
 }
 
 /// A reply an agent may edit and send.
@@ -257,18 +299,33 @@ pub async fn suggestions(
     AppPath(id): AppPath<ConversationId>,
 ) -> ApiResult<Json<Vec<Suggestion>>> {
     p.require(STAFF)?;
-    let engine = state.services.clone().ok_or_else(|| ApiError::new(Code::Internal, "the engine is not enabled"))?;
+    let engine = state
+        .services
+        .clone()
+        .ok_or_else(|| ApiError::new(Code::Internal, "the engine is not enabled"))?;
     service::conversation_for(&state, &p, id).await?;
     let messages = state.store.list_messages(p.org, id, 20).await?;
-    let Some(last) = messages.iter().rev().find(|m| m.sender_type == concierge_core::SenderType::User) else {
+    let Some(last) = messages
+        .iter()
+        .rev()
+        .find(|m| m.sender_type == concierge_core::SenderType::User)
+    else {
         return Ok(Json(vec![]));
     };
     let passages = match engine.knowledge() {
         Some(kb) => {
             let kb = kb.clone();
-            let query = concierge_knowledge::SearchQuery { text: last.content.chars().take(1000).collect(), limit: 3, ..Default::default() };
+            let query = concierge_knowledge::SearchQuery {
+                text: last.content.chars().take(1000).collect(),
+                limit: 3,
+                ..Default::default()
+            };
             let org = p.org;
-            tokio::task::spawn_blocking(move || kb.search(org, &query)).await.ok().and_then(Result::ok).unwrap_or_default()
+            tokio::task::spawn_blocking(move || kb.search(org, &query))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default()
         }
         None => vec![],
     };
@@ -287,5 +344,9 @@ pub async fn suggestions(
         })
         .collect();
     let outcome = engine.router().run(request).await;
-    Ok(Json(vec![Suggestion { text: outcome.text, citations: outcome.citations, provider: outcome.provider }]))
+    Ok(Json(vec![Suggestion {
+        text: outcome.text,
+        citations: outcome.citations,
+        provider: outcome.provider,
+    }]))
 }

@@ -52,12 +52,20 @@ fn range(q: &AnalyticsQuery) -> ApiResult<Range> {
         return Err(ApiError::field("from", "must be before `to`"));
     }
     if to - from > Duration::days(366) {
-        return Err(ApiError::field("from", "the range may span at most 366 days"));
+        return Err(ApiError::field(
+            "from",
+            "the range may span at most 366 days",
+        ));
     }
     let bucket = match q.bucket.as_deref() {
         None | Some("day") => Bucket::Day,
         Some("hour") if to - from <= Duration::days(31) => Bucket::Hour,
-        Some("hour") => return Err(ApiError::field("bucket", "hourly series span at most 31 days")),
+        Some("hour") => {
+            return Err(ApiError::field(
+                "bucket",
+                "hourly series span at most 31 days",
+            ))
+        }
         Some(_) => return Err(ApiError::field("bucket", "must be hour or day")),
     };
     Ok(Range { from, to, bucket })
@@ -76,7 +84,9 @@ pub async fn overview(
     p.require(&[Role::Admin, Role::Supervisor])?;
     let r = range(&q)?;
     let channel = q.channel.map(|c| c.as_str());
-    Ok(Json(analytics::report(&state.store, p.org, r.from, r.to, channel, r.bucket).await?))
+    Ok(Json(
+        analytics::report(&state.store, p.org, r.from, r.to, channel, r.bucket).await?,
+    ))
 }
 
 /// The series as CSV (one row per bucket).

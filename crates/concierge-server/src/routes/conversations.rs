@@ -113,8 +113,14 @@ pub async fn create(
                 validate::short_text("customer.name", name)?;
             }
             if let Some(lang) = &c.language {
-                if lang.len() < 2 || lang.len() > 8 || !lang.chars().all(|ch| ch.is_ascii_alphabetic() || ch == '-') {
-                    return Err(ApiError::field("customer.language", "must be a language code such as `en` or `pt-BR`"));
+                if lang.len() < 2
+                    || lang.len() > 8
+                    || !lang.chars().all(|ch| ch.is_ascii_alphabetic() || ch == '-')
+                {
+                    return Err(ApiError::field(
+                        "customer.language",
+                        "must be a language code such as `en` or `pt-BR`",
+                    ));
                 }
             }
             let user = state

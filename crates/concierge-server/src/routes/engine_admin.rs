@@ -31,7 +31,10 @@ pub fn router() -> Router<AppState> {
 }
 
 fn engine(state: &AppState) -> ApiResult<std::sync::Arc<concierge_engine::Engine>> {
-    state.services.clone().ok_or_else(|| ApiError::new(Code::Internal, "the engine is not enabled on this server"))
+    state
+        .services
+        .clone()
+        .ok_or_else(|| ApiError::new(Code::Internal, "the engine is not enabled on this server"))
 }
 
 /// The tenant's rules.
@@ -54,7 +57,12 @@ pub async fn get_rules(State(state): State<AppState>, p: Principal) -> ApiResult
     let engine = engine(&state)?;
     let set = engine.rules_for(p.org).await;
     let view = match state.store.tenant_rules(p.org).await? {
-        Some(s) => RulesView { version: s.version, format: s.format, document: s.document, rules: set.len() },
+        Some(s) => RulesView {
+            version: s.version,
+            format: s.format,
+            document: s.document,
+            rules: set.len(),
+        },
         None => RulesView {
             version: 0,
             format: "yaml".into(),
@@ -66,7 +74,10 @@ pub async fn get_rules(State(state): State<AppState>, p: Principal) -> ApiResult
 }
 
 fn format_of(headers: &HeaderMap) -> &'static str {
-    match headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+    match headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(t) if t.starts_with("application/json") => "json",
         _ => "yaml",
     }
@@ -94,7 +105,10 @@ pub async fn put_rules(
 ) -> ApiResult<Json<RulesView>> {
     p.require(&[Role::Admin])?;
     if body.len() > MAX_RULES_BYTES {
-        return Err(ApiError::field("body", format!("must be at most {MAX_RULES_BYTES} bytes")));
+        return Err(ApiError::field(
+            "body",
+            format!("must be at most {MAX_RULES_BYTES} bytes"),
+        ));
     }
     let engine = engine(&state)?;
     let format = format_of(&headers);
@@ -103,20 +117,31 @@ pub async fn put_rules(
         (None, Some(k)) => format!("api_key:{}", k.0),
         _ => "unknown".into(),
     };
-    let (version, set) = engine.put_rules(p.org, &body, format, &actor).await.map_err(|e| match e {
-        PutRulesError::Invalid(e) => rule_error(e),
-        PutRulesError::Store(e) => e.into(),
-    })?;
+    let (version, set) = engine
+        .put_rules(p.org, &body, format, &actor)
+        .await
+        .map_err(|e| match e {
+            PutRulesError::Invalid(e) => rule_error(e),
+            PutRulesError::Store(e) => e.into(),
+        })?;
     state
         .store
-        .append_audit(p.org, &concierge_store::NewAudit {
-            actor,
-            action: "rules.update".into(),
-            target: Some(format!("rules:v{version}")),
-            details: json!({"rules": set.len(), "format": format}),
-        })
+        .append_audit(
+            p.org,
+            &concierge_store::NewAudit {
+                actor,
+                action: "rules.update".into(),
+                target: Some(format!("rules:v{version}")),
+                details: json!({"rules": set.len(), "format": format}),
+            },
+        )
         .await?;
-    Ok(Json(RulesView { version, format: format.into(), document: body, rules: set.len() }))
+    Ok(Json(RulesView {
+        version,
+        format: format.into(),
+        document: body,
+        rules: set.len(),
+    }))
 }
 
 /// Checks a rules document without storing it.
@@ -131,10 +156,15 @@ pub async fn validate_rules(
 ) -> ApiResult<Json<Value>> {
     p.require(&[Role::Admin, Role::Supervisor])?;
     if body.len() > MAX_RULES_BYTES {
-        return Err(ApiError::field("body", format!("must be at most {MAX_RULES_BYTES} bytes")));
+        return Err(ApiError::field(
+            "body",
+            format!("must be at most {MAX_RULES_BYTES} bytes"),
+        ));
     }
     let engine = engine(&state)?;
-    let set = engine.check_rules(&body, format_of(&headers)).map_err(rule_error)?;
+    let set = engine
+        .check_rules(&body, format_of(&headers))
+        .map_err(rule_error)?;
     Ok(Json(json!({"valid": true, "rules": set.len()})))
 }
 
@@ -144,7 +174,9 @@ pub async fn validate_rules(
 pub async fn workflows(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Value>> {
     p.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
     let engine = engine(&state)?;
-    Ok(Json(json!({ "workflows": engine.workflows().definitions() })))
+    Ok(Json(
+        json!({ "workflows": engine.workflows().definitions() }),
+    ))
 }
 
 /// When to run a job as of.
@@ -174,10 +206,21 @@ pub async fn run_job(
     let engine = engine(&state)?;
     let as_of = req.as_of.unwrap_or_else(|| engine.now());
     let report = match job.as_str() {
-        "sla" => JobReport { breaches: engine.run_sla_job(as_of).await?, abandoned: 0 },
-        "abandon" => JobReport { breaches: 0, abandoned: engine.run_abandon_job(as_of).await? },
+        "sla" => JobReport {
+            breaches: engine.run_sla_job(as_of).await?,
+            abandoned: 0,
+        },
+        "abandon" => JobReport {
+            breaches: 0,
+            abandoned: engine.run_abandon_job(as_of).await?,
+        },
         "all" => engine.run_jobs(as_of).await?,
-        _ => return Err(ApiError::new(Code::NotFound, "no such job; use sla, abandon or all")),
+        _ => {
+            return Err(ApiError::new(
+                Code::NotFound,
+                "no such job; use sla, abandon or all",
+            ))
+        }
     };
     Ok(Json(report))
 }
@@ -195,7 +238,10 @@ fn review_status(s: &str, field: &str) -> ApiResult<()> {
     if matches!(s, "pending" | "reviewed" | "resolved") {
         Ok(())
     } else {
-        Err(ApiError::field(field, "must be pending, reviewed or resolved"))
+        Err(ApiError::field(
+            field,
+            "must be pending, reviewed or resolved",
+        ))
     }
 }
 
@@ -211,7 +257,12 @@ pub async fn flags(
     if let Some(s) = &q.status {
         review_status(s, "status")?;
     }
-    Ok(Json(state.store.moderation_flags(p.org, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
+    Ok(Json(
+        state
+            .store
+            .moderation_flags(p.org, q.status.as_deref(), q.limit.unwrap_or(100))
+            .await?,
+    ))
 }
 
 /// A review of a flag.
@@ -239,5 +290,10 @@ pub async fn review(
     if req.note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
         return Err(ApiError::field("note", "must be at most 1000 characters"));
     }
-    Ok(Json(state.store.review_moderation_flag(p.org, id, &req.status, p.user, req.note.as_deref()).await?))
+    Ok(Json(
+        state
+            .store
+            .review_moderation_flag(p.org, id, &req.status, p.user, req.note.as_deref())
+            .await?,
+    ))
 }

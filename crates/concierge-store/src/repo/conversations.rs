@@ -2,14 +2,18 @@
 
 use chrono::{DateTime, Utc};
 use concierge_core::model::{Conversation, Message};
-use concierge_core::{ConversationId, ConversationStatus, EscalationId, MessageId, OrgId, Priority, SenderType};
+use concierge_core::{
+    ConversationId, ConversationStatus, EscalationId, MessageId, OrgId, Priority, SenderType,
+};
 use serde_json::Value;
 use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};
 use crate::repo::INSERT_OUTBOX;
 use crate::rows::*;
-use crate::{now, ConversationFilter, Cursor, NewConversation, NewMessage, Page, TurnEffects, TurnRecord};
+use crate::{
+    now, ConversationFilter, Cursor, NewConversation, NewMessage, Page, TurnEffects, TurnRecord,
+};
 
 repository! {
     /// Starts a conversation. On SQLite it is written by the group-committing
@@ -464,7 +468,10 @@ impl Tally {
             && self.status.can_transition_to(ConversationStatus::Active)
             && ConversationStatus::Active.can_transition_to(target);
         if !self.status.can_transition_to(target) && !via_reopen {
-            return Err(StoreError::InvalidTransition { from: self.status.to_string(), to: target.to_string() });
+            return Err(StoreError::InvalidTransition {
+                from: self.status.to_string(),
+                to: target.to_string(),
+            });
         }
         if let Some(c) = &effects.context {
             self.context = Some(c.clone());
@@ -482,11 +489,16 @@ impl Tally {
             self.priority = Some(p);
         }
         match target {
-            ConversationStatus::Resolved | ConversationStatus::Abandoned if target != self.status => {
+            ConversationStatus::Resolved | ConversationStatus::Abandoned
+                if target != self.status =>
+            {
                 let how = if target == ConversationStatus::Abandoned {
                     "abandoned".to_owned()
                 } else {
-                    effects.resolution.clone().unwrap_or_else(|| "ai".to_owned())
+                    effects
+                        .resolution
+                        .clone()
+                        .unwrap_or_else(|| "ai".to_owned())
                 };
                 self.resolution_type = Some(how);
                 self.ended_at = Some(at);

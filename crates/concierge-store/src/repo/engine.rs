@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use concierge_core::model::{Case, Conversation, Escalation, ModerationFlag};
-use concierge_core::{ConversationId, ConversationStatus, EscalationId, FlagId, OrgId, Priority, UserId};
+use concierge_core::{
+    ConversationId, ConversationStatus, EscalationId, FlagId, OrgId, Priority, UserId,
+};
 use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};

@@ -184,7 +184,10 @@ pub(super) fn print_table(r: &Report) {
         println!();
         println!("pipeline stages (mean per turn, whole run):");
         for s in &r.stages {
-            println!("  {:<12} {:>9.3} ms  ({} turns)", s.stage, s.mean_ms, s.count);
+            println!(
+                "  {:<12} {:>9.3} ms  ({} turns)",
+                s.stage, s.mean_ms, s.count
+            );
         }
     }
 }
