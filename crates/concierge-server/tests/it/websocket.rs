@@ -21,6 +21,18 @@ async fn both_receive(sockets: &mut [&mut WsClient], ty: &str, content: &str) ->
     events
 }
 
+/// The AI "typing" on and off around the engine's work.
+async fn ai_typing(ws: &mut crate::helpers::WsClient) {
+    for on in [true, false] {
+        let event = ws.expect("typing_indicator").await;
+        assert_eq!(
+            (event["sender"].as_str(), event["typing"].as_bool()),
+            (Some("ai_agent"), Some(on)),
+            "{event}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn messages_from_websocket_and_rest_reach_every_subscribed_socket() {
     let app = spawn_app().await;
@@ -45,6 +57,8 @@ async fn messages_from_websocket_and_rest_reach_every_subscribed_socket() {
     customer
         .send_json(&json!({ "type": "message", "conversation_id": id, "content": "over ws" }))
         .await;
+    ai_typing(&mut customer).await;
+    ai_typing(&mut staff).await;
     let received = both_receive(
         &mut [&mut customer, &mut staff],
         "message_received",
@@ -69,6 +83,8 @@ async fn messages_from_websocket_and_rest_reach_every_subscribed_socket() {
 
     // Over REST, to the same sockets.
     app.say(&v.access_token, id, "over rest").await;
+    ai_typing(&mut customer).await;
+    ai_typing(&mut staff).await;
     both_receive(
         &mut [&mut customer, &mut staff],
         "message_received",
@@ -95,6 +111,8 @@ async fn messages_from_websocket_and_rest_reach_every_subscribed_socket() {
     .await;
     assert_eq!(from_agent[0]["message"]["sender_type"], "human_agent");
     app.say(&v.access_token, id, "thanks").await;
+    ai_typing(&mut customer).await;
+    ai_typing(&mut staff).await;
     both_receive(
         &mut [&mut customer, &mut staff],
         "message_received",
@@ -139,6 +157,7 @@ async fn sending_a_message_subscribes_the_socket_to_its_conversation() {
     ws.send_json(&json!({ "type": "message", "conversation_id": id, "content": "hi" }))
         .await;
     assert_eq!(ws.expect("subscribed").await["conversation_id"], json!(id));
+    ai_typing(&mut ws).await;
     assert_eq!(
         ws.expect("message_received").await["message"]["content"],
         "hi"
@@ -150,6 +169,7 @@ async fn sending_a_message_subscribes_the_socket_to_its_conversation() {
     // Later REST messages reach it too, with no second `subscribed`.
     app.say(&v.access_token, id, "and again").await;
     ws.expect("status_update").await;
+    ai_typing(&mut ws).await;
     assert_eq!(
         ws.expect("message_received").await["message"]["content"],
         "and again"
