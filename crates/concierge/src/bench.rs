@@ -86,6 +86,12 @@ pub struct ApiBenchArgs {
     /// (`none` or `auto`: all-MiniLM-L6-v2 when `make models` fetched it).
     #[arg(long, value_name = "none|auto", default_value = "none")]
     pub encoder: String,
+    /// Hold this many conversations open: create them all first, then post
+    /// (`--conversations` × `--messages-per-conversation` messages in all) to
+    /// them in turn, so every one of them is active throughout the measured
+    /// round. The create line then reports the set-up.
+    #[arg(long, default_value_t = 0)]
+    pub held: u64,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -223,7 +229,12 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
     let limit = Duration::from_secs(args.duration_secs);
     let warmup = phase(&ctx, args.concurrency, args.warmup_conversations, limit).await;
     let (cpu_before, machine_before) = (report::process_cpu_secs(), report::machine_cpu_ticks());
-    let measured = phase(&ctx, args.concurrency, args.conversations, limit).await;
+    let measured = if args.held > 0 {
+        let posts = args.conversations * args.messages_per_conversation;
+        held_phase(&ctx, args.concurrency, args.held, posts, limit).await
+    } else {
+        phase(&ctx, args.concurrency, args.conversations, limit).await
+    };
     let cpu_secs = report::process_cpu_secs()
         .zip(cpu_before)
         .map(|(a, b)| a - b);
@@ -390,6 +401,91 @@ async fn phase(ctx: &Arc<Ctx>, workers: usize, conversations: u64, limit: Durati
     while let Some(done) = tasks.join_next().await {
         match done {
             Ok(p) => all.merge(p),
+            Err(e) => all.fail(format!("worker panicked: {e}")),
+        }
+    }
+    all.elapsed = started.elapsed();
+    all
+}
+
+/// Creates `held` conversations, then posts `posts` messages across all of
+/// them in turn (conversation `i % held`), stopping early at `limit`.
+async fn held_phase(
+    ctx: &Arc<Ctx>,
+    workers: usize,
+    held: u64,
+    posts: u64,
+    limit: Duration,
+) -> Phase {
+    let mut all = Phase::new();
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let (ctx, next) = (ctx.clone(), next.clone());
+        tasks.spawn(async move {
+            let mut out = Phase::new();
+            let mut urls = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < held {
+                let t = Instant::now();
+                match send::<Created>(&ctx, ctx.create_url.clone(), &ctx.create_body).await {
+                    Ok(c) => {
+                        record(&mut out.create, t);
+                        match reqwest::Url::parse(&format!("{}/{}/messages", ctx.create_url, c.id))
+                        {
+                            Ok(u) => urls.push(u),
+                            Err(e) => out.fail(format!("create: bad id: {e}")),
+                        }
+                    }
+                    Err(e) => out.fail(format!("create: {e}")),
+                }
+            }
+            (out, urls)
+        });
+    }
+    let mut urls = Vec::with_capacity(held as usize);
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok((p, u)) => {
+                all.merge(p);
+                urls.extend(u);
+            }
+            Err(e) => all.fail(format!("worker panicked: {e}")),
+        }
+    }
+    if urls.is_empty() {
+        return all;
+    }
+    let urls = Arc::new(urls);
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + limit;
+    for _ in 0..workers {
+        let (ctx, next, urls) = (ctx.clone(), next.clone(), urls.clone());
+        tasks.spawn(async move {
+            let mut out = Phase::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= posts || Instant::now() >= deadline {
+                    break;
+                }
+                let n = urls.len() as u64;
+                let url = urls[(i % n) as usize].clone();
+                let body = &ctx.post_bodies[((i / n) as usize) % ctx.post_bodies.len()];
+                let t = Instant::now();
+                match send::<Posted>(&ctx, url, body).await {
+                    Ok(Posted {
+                        response_message_id: Some(_),
+                    }) => record(&mut out.post, t),
+                    Ok(_) => out.fail("post: the reply was not stored".into()),
+                    Err(e) => out.fail(format!("post: {e}")),
+                }
+            }
+            (out, Vec::new())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok((p, _)) => all.merge(p),
             Err(e) => all.fail(format!("worker panicked: {e}")),
         }
     }
