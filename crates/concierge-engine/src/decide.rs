@@ -507,6 +507,15 @@ impl<'a> Turnaround<'a> {
                 self.plan.status = Some(ConversationStatus::WaitingForUser);
                 Some((texts::GREETING.get(self.lang()).to_owned(), "small_talk"))
             }
+            "thanks" | "goodbye" if self.sarcastic() => {
+                // "Thanks for nothing" after a miss: not a resolution.
+                self.plan.status = Some(ConversationStatus::WaitingForUser);
+                self.plan.quick_replies = vec![talk_to_a_person(self.lang()).to_owned()];
+                Some((
+                    texts::SORRY_UNHELPFUL.get(self.lang()).to_owned(),
+                    "small_talk",
+                ))
+            }
             "thanks" | "goodbye" => {
                 self.plan.status = Some(ConversationStatus::Resolved);
                 self.plan.resolution = Some(
@@ -522,6 +531,21 @@ impl<'a> Turnaround<'a> {
             }
             _ => None,
         }
+    }
+
+    /// Thanks that mean the opposite: after a turn that did not help, or
+    /// with words no grateful customer uses.
+    fn sarcastic(&self) -> bool {
+        const MARKERS: [&str; 6] = [
+            "for nothing",
+            "useless",
+            "waste of",
+            "not helpful",
+            "no help",
+            "thanks a lot for nothing",
+        ];
+        let text = self.turn.content.to_lowercase();
+        self.ctx.fallbacks > 0 || MARKERS.iter().any(|m| text.contains(m))
     }
 
     /// A grounded answer from knowledge, or `None`.
@@ -620,13 +644,7 @@ impl<'a> Turnaround<'a> {
             return (text, "escalate");
         }
         self.plan.status = Some(ConversationStatus::WaitingForUser);
-        self.plan.quick_replies = vec![match self.lang().get(..2) {
-            Some("es") => "Hablar con una persona",
-            Some("fr") => "Parler à une personne",
-            Some("de") => "Mit einer Person sprechen",
-            _ => "Talk to a person",
-        }
-        .to_owned()];
+        self.plan.quick_replies = vec![talk_to_a_person(self.lang()).to_owned()];
         (texts::FALLBACK.get(self.lang()).to_owned(), "fallback")
     }
 
@@ -672,6 +690,16 @@ impl<'a> Turnaround<'a> {
         {
             tracing::warn!(error.message = %e, "resolution counts not recorded");
         }
+    }
+}
+
+/// The quick reply that asks for a person.
+fn talk_to_a_person(language: &str) -> &'static str {
+    match language.get(..2) {
+        Some("es") => "Hablar con una persona",
+        Some("fr") => "Parler à une personne",
+        Some("de") => "Mit einer Person sprechen",
+        _ => "Talk to a person",
     }
 }
 

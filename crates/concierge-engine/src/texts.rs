@@ -62,6 +62,14 @@ pub const THANKS: Text = Text {
     de: "Gern geschehen! Schön, dass ich helfen konnte. Schreiben Sie einfach hier, wenn noch etwas ist. Wie bewerten Sie dieses Gespräch von 1 bis 5?",
 };
 
+/// Thanks that are not thanks ("thanks for nothing") after an unhelpful turn.
+pub const SORRY_UNHELPFUL: Text = Text {
+    en: "I'm sorry I haven't been able to help yet. Tell me what you need in a few words, or I can connect you with a member of our team.",
+    es: "Siento no haberte ayudado todavía. Cuéntame en pocas palabras qué necesitas, o te pongo en contacto con alguien del equipo.",
+    fr: "Désolé de ne pas encore avoir pu vous aider. Dites-moi en quelques mots ce qu'il vous faut, ou je vous mets en relation avec un membre de l'équipe.",
+    de: "Es tut mir leid, dass ich noch nicht helfen konnte. Sagen Sie mir kurz, was Sie brauchen, oder ich verbinde Sie mit einem Teammitglied.",
+};
+
 /// After a completed workflow.
 pub const ANYTHING_ELSE: Text = Text {
     en: " Is there anything else I can help you with?",
