@@ -31,6 +31,27 @@ pub struct Turn {
     /// The conversation as stored before this message (status, context,
     /// routing), when the caller has it.
     pub conversation: Option<Conversation>,
+    /// Where to stream the reply as it is written (someone is watching the
+    /// conversation live). The final reply is authoritative: a client shows
+    /// the deltas as a draft and replaces it with the stored message.
+    pub deltas: Option<DeltaSink>,
+}
+
+/// Receives the reply's text as it is generated.
+#[derive(Clone)]
+pub struct DeltaSink(pub std::sync::Arc<dyn Fn(String) + Send + Sync>);
+
+impl std::fmt::Debug for DeltaSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeltaSink")
+    }
+}
+
+impl DeltaSink {
+    /// Sends one piece of text.
+    pub fn send(&self, text: String) {
+        (self.0)(text)
+    }
 }
 
 /// What the engine decided to say and do.

@@ -581,7 +581,22 @@ impl<'a> Turnaround<'a> {
                 text: text.clone(),
             })
             .collect();
-        let outcome = self.engine.router.run(request).await;
+        let outcome = match &self.turn.deltas {
+            // Someone watches live: stream the reply as it is written.
+            Some(sink) => {
+                use futures::StreamExt;
+                let mut stream = self.engine.router.stream(request);
+                let mut done = None;
+                while let Some(event) = stream.next().await {
+                    match event {
+                        concierge_llm::TaskEvent::Delta(d) => sink.send(d),
+                        concierge_llm::TaskEvent::Done(o) => done = Some(*o),
+                    }
+                }
+                done?
+            }
+            None => self.engine.router.run(request).await,
+        };
         self.engine.metrics.stage("generate", started);
         if outcome.clarifying && !outcome.offered_human && !self.u.analysis.intent.out_of_scope {
             // "Do you mean A or B?": a question back, not a miss.

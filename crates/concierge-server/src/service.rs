@@ -381,6 +381,19 @@ async fn run_engine(
         content_type: input.content_type,
         history,
         conversation: Some(conversation.clone()),
+        deltas: state.hub.watched(conversation.id).then(|| {
+            let hub = state.hub.clone();
+            let id = conversation.id;
+            concierge_core::engine::DeltaSink(std::sync::Arc::new(move |delta| {
+                hub.publish(
+                    id,
+                    ServerEvent::AiResponseDelta {
+                        conversation_id: id,
+                        delta,
+                    },
+                );
+            }))
+        }),
     };
     let limit = Duration::from_secs(state.config.server.engine_timeout_secs);
     // A panicking engine is a failing engine: the customer still gets the fallback.

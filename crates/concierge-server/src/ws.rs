@@ -42,6 +42,13 @@ pub enum ServerEvent {
     MessageReceived { message: Message },
     /// The AI agent (or the fallback) answered.
     AiResponse { message: Message },
+    /// A piece of the AI's reply as it is written (a draft: the
+    /// `ai_response` that follows carries the stored, authoritative text).
+    AiResponseDelta {
+        #[schema(value_type = String, format = Uuid)]
+        conversation_id: ConversationId,
+        delta: String,
+    },
     /// Someone is typing.
     TypingIndicator {
         #[schema(value_type = String, format = Uuid)]
@@ -133,6 +140,15 @@ impl Hub {
                 map.remove(&conversation);
             }
         }
+    }
+
+    /// Whether any socket watches `conversation` (worth streaming to).
+    pub fn watched(&self, conversation: ConversationId) -> bool {
+        self.channels
+            .lock()
+            .ok()
+            .and_then(|map| map.get(&conversation).map(|tx| tx.receiver_count() > 0))
+            .unwrap_or(false)
     }
 
     /// A receiver of `conversation`'s events from now on.

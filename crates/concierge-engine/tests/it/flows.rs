@@ -259,3 +259,28 @@ async fn the_engine_reports_its_name_and_window() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_watched_answer_is_streamed_and_the_stream_adds_up_to_the_reply() {
+    on_both(true, |h| async move {
+        let c = h.customer("live@example.com", None).await;
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let sink_seen = seen.clone();
+        let sink = concierge_core::engine::DeltaSink(std::sync::Arc::new(move |d| {
+            sink_seen.lock().unwrap().push(d);
+        }));
+        let (r, _) = h
+            .say_with(
+                c.id,
+                "How do I fix INVALID_SESSION_ID errors in our integration?",
+                Some(sink),
+            )
+            .await;
+        assert!(!r.plan.citations.is_empty(), "{}", r.content);
+        let streamed = seen.lock().unwrap().concat();
+        assert!(!streamed.is_empty(), "nothing was streamed");
+        assert_eq!(streamed, r.content, "the deltas add up to the stored reply");
+        h
+    })
+    .await;
+}

@@ -120,6 +120,16 @@ impl Harness {
 
     /// The customer says `text`; the turn is written as the server writes it.
     pub async fn say(&self, conversation: ConversationId, text: &str) -> (Reply, TurnRecord) {
+        self.say_with(conversation, text, None).await
+    }
+
+    /// [`Harness::say`] with someone watching live (`deltas`).
+    pub async fn say_with(
+        &self,
+        conversation: ConversationId,
+        text: &str,
+        deltas: Option<concierge_core::engine::DeltaSink>,
+    ) -> (Reply, TurnRecord) {
         let s = &self.db.store;
         let c = s.get_conversation(self.org, conversation).await.unwrap();
         let history = s
@@ -137,6 +147,7 @@ impl Harness {
             content_type: ContentType::Text,
             history,
             conversation: Some(c),
+            deltas,
         };
         let reply = self.engine.respond(&turn).await.unwrap();
         let mut user = NewMessage::text(SenderType::User, None, text);

@@ -37,6 +37,11 @@ impl ConversationEngine for Scripted {
 
     async fn respond(&self, turn: &Turn) -> Result<Reply, EngineError> {
         self.turns.lock().unwrap().push(turn.clone());
+        // Someone watches live: stream the reply in two pieces first.
+        if let Some(sink) = &turn.deltas {
+            sink.send("About ".into());
+            sink.send(format!("\"{}\": let me check your invoice.", turn.content));
+        }
         Ok(Reply {
             content: format!("About \"{}\": let me check your invoice.", turn.content),
             intent: Some("billing_question".into()),
@@ -203,5 +208,42 @@ async fn a_request_over_its_time_limit_is_503_and_stores_nothing() {
     let read = app.conversation(&token, id).await;
     assert_eq!(read["message_count"], 0);
     assert_eq!(read["messages"], json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_watched_conversation_gets_the_reply_streamed_before_it_is_stored() {
+    let engine = Scripted::new(0.9);
+    let app = spawn_app_with_engine(engine.clone(), |_| {}).await;
+    let (token, id) = customer_conversation(&app).await;
+    // Nobody watches: no stream is asked for.
+    app.say(&token, id, "first").await;
+    assert!(engine
+        .turns
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .deltas
+        .is_none());
+
+    let mut ws = app.ws(&token, Some(id)).await;
+    ws.expect("subscribed").await;
+    app.say(&token, id, "Invoice 7").await;
+    assert_eq!(ws.expect("typing_indicator").await["typing"], true);
+    let mut draft = String::new();
+    for _ in 0..2 {
+        let d = ws.expect("ai_response_delta").await;
+        assert_eq!(d["conversation_id"], json!(id));
+        draft.push_str(d["delta"].as_str().unwrap());
+    }
+    assert_eq!(ws.expect("typing_indicator").await["typing"], false);
+    ws.expect("message_received").await;
+    let stored = ws.expect("ai_response").await;
+    assert_eq!(
+        stored["message"]["content"].as_str().unwrap(),
+        draft,
+        "the draft equals the stored reply"
+    );
     app.stop().await;
 }
