@@ -201,7 +201,7 @@ impl<'a> Turnaround<'a> {
                 }
                 RuleAction::CreateCase { priority } if evaluation.escalation().is_none() => {
                     let request = self.case_request(
-                        &format!("Case opened by rule for: {}", pipeline_clip(&self.turn.content, 80)),
+                        &format!("Case opened by rule for: {}", summary::clip(&self.turn.content, 80)),
                         priority.unwrap_or(Priority::Medium),
                         json!({}),
                     );
@@ -716,8 +716,4 @@ fn talk_to_a_person(language: &str) -> &'static str {
         Some("de") => "Mit einer Person sprechen",
         _ => "Talk to a person",
     }
-}
-
-fn pipeline_clip(text: &str, max: usize) -> String {
-    crate::pipeline::clip(text, max)
 }

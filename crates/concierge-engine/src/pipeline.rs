@@ -33,6 +33,7 @@ use crate::decide::Turnaround;
 use crate::metrics::EngineMetrics;
 use crate::rules::{RuleError, RuleSet, Validation};
 use crate::sla::SlaPolicy;
+use crate::summary::clip;
 use crate::texts;
 use crate::workflow::WorkflowLibrary;
 
@@ -644,12 +645,5 @@ fn neutral_analysis() -> Analysis {
         },
         emotions: Emotions::default(),
         toxicity: Toxicity::default(),
-    }
-}
-
-pub(crate) fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
     }
 }

@@ -140,7 +140,8 @@ pub fn humanize(name: &str) -> String {
     }
 }
 
-fn clip(text: &str, max: usize) -> String {
+/// `text` cut to `max` characters, with an ellipsis when cut.
+pub(crate) fn clip(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_owned(),

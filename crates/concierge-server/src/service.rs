@@ -8,7 +8,7 @@ use concierge_core::engine::{Reply, Turn, TurnPlan};
 use concierge_core::model::{Conversation, Message};
 use concierge_core::validate::{self, FieldError};
 use concierge_core::{ContentType, ConversationId, ConversationStatus, Role, SenderType};
-use concierge_store::{NewEscalation, NewMessage, NewModerationFlag, TurnEffects};
+use concierge_store::{NewMessage, TurnEffects};
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -245,7 +245,7 @@ pub async fn post_message(
             }
             batch.push(m);
         }
-        effects = plan_effects(conversation.id, plan);
+        effects = TurnEffects::from_plan(conversation.id, plan);
     }
     let turn = state.store.record_turn(p.org, id, &batch, &effects).await?;
     let (updated, stored) = (turn.conversation, turn.messages);
@@ -316,33 +316,6 @@ pub async fn post_message(
         },
     };
     Ok((result, updated))
-}
-
-/// The store's view of what the engine planned.
-fn plan_effects(conversation: ConversationId, plan: &TurnPlan) -> TurnEffects {
-    TurnEffects {
-        status: plan.status,
-        context: plan.context.clone(),
-        queue: plan.queue.clone(),
-        priority: plan.priority,
-        escalation: plan.escalation.as_ref().map(|e| NewEscalation {
-            conversation_id: conversation,
-            reason: e.reason.clone(),
-            priority: e.priority,
-            queue: e.queue.clone(),
-            sla_deadline: e.sla_deadline,
-            first_response_deadline: e.first_response_deadline,
-            tier: e.tier,
-            summary: e.summary.clone(),
-        }),
-        resolution: plan.resolution.clone(),
-        flag: plan.moderation.as_ref().map(|m| NewModerationFlag {
-            level: m.level.clone(),
-            score: m.score,
-            categories: m.categories.clone(),
-        }),
-        events: plan.events.clone(),
-    }
 }
 
 struct EngineOutcome {

@@ -141,6 +141,39 @@ pub struct TurnEffects {
     pub events: Vec<(String, Value)>,
 }
 
+impl TurnEffects {
+    /// What the store writes for an engine's [`TurnPlan`](concierge_core::engine::TurnPlan)
+    /// on `conversation`.
+    pub fn from_plan(
+        conversation: ConversationId,
+        plan: &concierge_core::engine::TurnPlan,
+    ) -> Self {
+        Self {
+            status: plan.status,
+            context: plan.context.clone(),
+            queue: plan.queue.clone(),
+            priority: plan.priority,
+            escalation: plan.escalation.as_ref().map(|e| NewEscalation {
+                conversation_id: conversation,
+                reason: e.reason.clone(),
+                priority: e.priority,
+                queue: e.queue.clone(),
+                sla_deadline: e.sla_deadline,
+                first_response_deadline: e.first_response_deadline,
+                tier: e.tier,
+                summary: e.summary.clone(),
+            }),
+            resolution: plan.resolution.clone(),
+            flag: plan.moderation.as_ref().map(|m| NewModerationFlag {
+                level: m.level.clone(),
+                score: m.score,
+                categories: m.categories.clone(),
+            }),
+            events: plan.events.clone(),
+        }
+    }
+}
+
 /// A moderation flag for review.
 #[derive(Debug, Clone)]
 pub struct NewModerationFlag {

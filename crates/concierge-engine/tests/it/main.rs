@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use concierge_core::config::{EngineConfig, LlmConfig};
-use concierge_core::engine::{ConversationEngine, Reply, Turn, TurnPlan};
+use concierge_core::engine::{ConversationEngine, Reply, Turn};
 use concierge_core::model::Conversation;
 use concierge_core::*;
 use concierge_engine::cases::LocalCases;
@@ -169,38 +169,11 @@ impl Harness {
                 self.org,
                 conversation,
                 &batch,
-                &effects(conversation, &reply.plan),
+                &TurnEffects::from_plan(conversation, &reply.plan),
             )
             .await
             .unwrap();
         (reply, record)
-    }
-}
-
-/// The store's view of a plan (as the server maps it).
-pub fn effects(conversation: ConversationId, plan: &TurnPlan) -> TurnEffects {
-    TurnEffects {
-        status: plan.status,
-        context: plan.context.clone(),
-        queue: plan.queue.clone(),
-        priority: plan.priority,
-        escalation: plan.escalation.as_ref().map(|e| NewEscalation {
-            conversation_id: conversation,
-            reason: e.reason.clone(),
-            priority: e.priority,
-            queue: e.queue.clone(),
-            sla_deadline: e.sla_deadline,
-            first_response_deadline: e.first_response_deadline,
-            tier: e.tier,
-            summary: e.summary.clone(),
-        }),
-        resolution: plan.resolution.clone(),
-        flag: plan.moderation.as_ref().map(|m| NewModerationFlag {
-            level: m.level.clone(),
-            score: m.score,
-            categories: m.categories.clone(),
-        }),
-        events: plan.events.clone(),
     }
 }
 
