@@ -1,0 +1,519 @@
+//! Writes on the [`Store`]: body validation against the schema, derived and
+//! system fields, uniqueness, soft delete, upsert, and the change event each
+//! write produces.
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::coerce::{coerce, format_datetime};
+use super::store::storage_name;
+use super::{DbError, Record, Store, Upserted, WriteCtx, MAX_BODY_FIELDS, MAX_RECORDS};
+use crate::events::{ChangeEvent, ChangeType};
+use crate::ids;
+use crate::schema::{FieldType, ObjectDef};
+
+/// What a body is validated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Create,
+    Update,
+    /// Seeding: read-only fields may be set.
+    System,
+}
+
+fn no_such_column(name: &str, obj: &ObjectDef) -> DbError {
+    DbError::InvalidField {
+        message: format!("No such column '{name}' on sobject of type {}", obj.name),
+        fields: vec![name.to_string()],
+    }
+}
+
+fn is_deleted(row: &Record) -> bool {
+    row.get("IsDeleted") == Some(&Value::Bool(true))
+}
+
+fn text_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
+        _ => a == b,
+    }
+}
+
+impl Store {
+    /// Validates and coerces a body: canonical field names → stored values.
+    pub(crate) fn validate_body(
+        &self,
+        obj: &ObjectDef,
+        body: Record,
+        mode: Mode,
+    ) -> Result<Vec<(String, Value)>, DbError> {
+        if body.len() > MAX_BODY_FIELDS {
+            return Err(DbError::LimitExceeded {
+                message: format!("a record may set at most {MAX_BODY_FIELDS} fields"),
+            });
+        }
+        let mut out: Vec<(String, Value)> = Vec::with_capacity(body.len());
+        let mut not_writable = Vec::new();
+        for (name, value) in body {
+            if name == "attributes" {
+                continue;
+            }
+            let field = obj.field(&name).ok_or_else(|| no_such_column(&name, obj))?;
+            if field.name == "Id" {
+                if mode == Mode::Create {
+                    return Err(DbError::InvalidField {
+                        message: "The Id field should not be specified in the sobject data.".into(),
+                        fields: vec!["Id".into()],
+                    });
+                }
+                if mode == Mode::Update {
+                    continue; // Salesforce ignores an Id in an update body
+                }
+            }
+            let writable = match mode {
+                Mode::Create => field.createable,
+                Mode::Update => field.updateable,
+                Mode::System => true,
+            };
+            if !writable {
+                not_writable.push(field.name.clone());
+                continue;
+            }
+            out.push((field.name.clone(), value));
+        }
+        if !not_writable.is_empty() {
+            return Err(DbError::NotWritable {
+                fields: not_writable,
+            });
+        }
+        let mut coerced = Vec::with_capacity(out.len());
+        let mut nulled_required = Vec::new();
+        for (name, value) in out {
+            let Some(field) = obj.field(&name) else {
+                continue;
+            };
+            let v = coerce(&self.schema, field, &value)?;
+            if v.is_null() && !field.nillable && mode != Mode::System {
+                nulled_required.push(field.name.clone());
+            }
+            if field.field_type == FieldType::Reference {
+                if let Some(id) = v.as_str() {
+                    match self.find(id) {
+                        None => {
+                            return Err(DbError::InvalidCrossReference {
+                                message: format!("{}: invalid cross reference id", field.label),
+                                fields: vec![field.name.clone()],
+                            })
+                        }
+                        Some((_, row)) if is_deleted(row) => return Err(DbError::EntityIsDeleted),
+                        Some(_) => {}
+                    }
+                }
+            }
+            coerced.push((name, v));
+        }
+        if !nulled_required.is_empty() && mode == Mode::Update {
+            return Err(DbError::RequiredFieldMissing {
+                fields: nulled_required,
+            });
+        }
+        Ok(coerced)
+    }
+
+    /// Fields computed from others: names, Case.IsClosed/ClosedDate/ContactEmail.
+    fn derive(&self, obj: &ObjectDef, row: &mut Record, now: &str) {
+        let s = |row: &Record, k: &str| row.get(k).and_then(Value::as_str).map(str::to_string);
+        match obj.name.as_str() {
+            "Contact" | "User" => {
+                let name = [s(row, "FirstName"), s(row, "LastName")]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                row.insert(
+                    "Name".into(),
+                    if name.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::String(name)
+                    },
+                );
+            }
+            "Case" => {
+                let closed = s(row, "Status").as_deref() == Some("Closed");
+                let was_closed = row.get("IsClosed") == Some(&Value::Bool(true));
+                row.insert("IsClosed".into(), Value::Bool(closed));
+                if closed && (!was_closed || row.get("ClosedDate").is_none_or(Value::is_null)) {
+                    row.insert("ClosedDate".into(), Value::String(now.to_string()));
+                } else if !closed {
+                    row.insert("ClosedDate".into(), Value::Null);
+                }
+                let contact =
+                    s(row, "ContactId").and_then(|id| self.find(&id).map(|(_, r)| r.clone()));
+                let get = |k: &str| {
+                    contact
+                        .as_ref()
+                        .and_then(|c| c.get(k).cloned())
+                        .unwrap_or(Value::Null)
+                };
+                row.insert("ContactEmail".into(), get("Email"));
+                row.insert("ContactPhone".into(), get("Phone"));
+            }
+            _ => {}
+        }
+    }
+
+    fn check_unique(&self, obj: &ObjectDef, row: &Record, self_id: &str) -> Result<(), DbError> {
+        for f in obj.fields.iter().filter(|f| f.unique) {
+            let Some(v) = row.get(&f.name).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            if let Some(other) = self.rows(obj).find(|r| {
+                !is_deleted(r)
+                    && r.get("Id").and_then(Value::as_str) != Some(self_id)
+                    && r.get(&f.name).is_some_and(|o| text_eq(o, v))
+            }) {
+                let other_id = other.get("Id").and_then(Value::as_str).unwrap_or_default();
+                return Err(DbError::DuplicateValue {
+                    message: format!(
+                        "duplicate value found: {} duplicates value on record with id: {other_id}",
+                        f.name
+                    ),
+                    fields: vec![f.name.clone()],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn next_autonumber(&mut self, key: &str, start: u64) -> u64 {
+        let n = self.autonumbers.entry(key.to_string()).or_insert(start);
+        let v = *n;
+        *n += 1;
+        v
+    }
+
+    /// Inserts a validated record; returns the id and the full stored row.
+    pub(crate) fn insert(
+        &mut self,
+        user_id: &str,
+        object: &str,
+        body: Record,
+        mode: Mode,
+        explicit_id: Option<&str>,
+    ) -> Result<(String, Record), DbError> {
+        if self.len() >= MAX_RECORDS {
+            return Err(DbError::StorageLimit);
+        }
+        let obj = self.object_or_404(object)?.clone();
+        let mut body = body;
+        let explicit_id = match (mode, explicit_id) {
+            (Mode::System, Some(id)) => Some(id.to_string()),
+            (Mode::System, None) => body
+                .remove("Id")
+                .and_then(|v| v.as_str().map(str::to_string)),
+            _ => None,
+        };
+        let values = self.validate_body(&obj, body, mode)?;
+        let now = format_datetime(Utc::now());
+        let id = match explicit_id {
+            Some(raw) => {
+                let id = ids::normalize(&raw).ok_or_else(|| DbError::MalformedId {
+                    message: format!("{} ID: id value of incorrect type: {raw}", obj.name),
+                    fields: vec!["Id".into()],
+                })?;
+                if self.find(&id).is_some()
+                    || self
+                        .schema
+                        .object_for_id(&id)
+                        .is_none_or(|o| storage_name(o) != storage_name(&obj))
+                {
+                    return Err(DbError::DuplicateValue {
+                        message: format!("duplicate or misplaced id: {id}"),
+                        fields: vec!["Id".into()],
+                    });
+                }
+                id
+            }
+            None => ids::new_id(&obj.key_prefix),
+        };
+        let mut row = Record::new();
+        row.insert("Id".into(), Value::String(id.clone()));
+        for f in &obj.fields {
+            if let Some(d) = &f.default_value {
+                row.insert(f.name.clone(), d.clone());
+            }
+        }
+        row.insert("IsDeleted".into(), Value::Bool(false));
+        for k in ["CreatedDate", "LastModifiedDate", "SystemModstamp"] {
+            row.insert(k.into(), Value::String(now.clone()));
+        }
+        for k in ["CreatedById", "LastModifiedById"] {
+            row.insert(k.into(), Value::String(user_id.to_string()));
+        }
+        if obj.field("OwnerId").is_some() {
+            row.insert("OwnerId".into(), Value::String(user_id.to_string()));
+        }
+        if obj.name == "Case" {
+            let n = self.next_autonumber("Case", 1000);
+            row.insert("CaseNumber".into(), Value::String(format!("{n:08}")));
+        }
+        if storage_name(&obj) == "KnowledgeArticleVersion" {
+            let n = self.next_autonumber("KnowledgeArticleVersion", 1000);
+            row.insert("ArticleNumber".into(), Value::String(format!("{n:09}")));
+            row.insert(
+                "KnowledgeArticleId".into(),
+                Value::String(ids::new_id("kA0")),
+            );
+            row.insert("VersionNumber".into(), Value::from(1));
+            row.insert("IsLatestVersion".into(), Value::Bool(true));
+        }
+        for (k, v) in values {
+            row.insert(k, v);
+        }
+        let missing: Vec<String> = obj
+            .fields
+            .iter()
+            .filter(|f| !f.nillable && row.get(&f.name).is_none_or(Value::is_null))
+            .map(|f| f.name.clone())
+            .collect();
+        if !missing.is_empty() {
+            return Err(DbError::RequiredFieldMissing { fields: missing });
+        }
+        self.derive(&obj, &mut row, &now);
+        self.check_unique(&obj, &row, &id)?;
+        let storage = storage_name(&obj).to_string();
+        self.insert_row(&storage, id.clone(), row.clone());
+        Ok((id, row))
+    }
+
+    fn event(
+        ctx: &WriteCtx,
+        obj: &ObjectDef,
+        change_type: ChangeType,
+        ids: Vec<String>,
+    ) -> ChangeEvent {
+        ChangeEvent {
+            replay_id: 0,
+            entity_name: obj.name.clone(),
+            change_type,
+            record_ids: ids,
+            change_origin: ctx.change_origin.clone(),
+            transaction_key: uuid::Uuid::new_v4().to_string(),
+            sequence_number: 1,
+            commit_timestamp: Utc::now().timestamp_millis(),
+            commit_number: 0,
+            commit_user: ctx.user_id.clone(),
+            changed_fields: Vec::new(),
+            nulled_fields: Vec::new(),
+            diff_fields: Vec::new(),
+            values: serde_json::Map::new(),
+        }
+    }
+
+    /// Creates a record and its CREATE event (all non-null fields as values).
+    pub(crate) fn create(
+        &mut self,
+        ctx: &WriteCtx,
+        object: &str,
+        body: Record,
+    ) -> Result<(String, ChangeEvent), DbError> {
+        let (id, row) = self.insert(&ctx.user_id, object, body, Mode::Create, None)?;
+        let obj = self.object_or_404(object)?;
+        let mut e = Self::event(ctx, obj, ChangeType::Create, vec![id.clone()]);
+        e.values = row.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        Ok((id, e))
+    }
+
+    /// Looks a live record up for a write: MALFORMED_ID, NOT_FOUND or
+    /// ENTITY_IS_DELETED.
+    fn live_id(&self, obj: &ObjectDef, id: &str) -> Result<String, DbError> {
+        let canonical = ids::normalize(id).ok_or_else(|| DbError::MalformedId {
+            message: format!("{} ID: id value of incorrect type: {id}", obj.name),
+            fields: vec!["Id".into()],
+        })?;
+        let row = self.row(obj, &canonical).ok_or_else(DbError::not_found)?;
+        if is_deleted(row) {
+            return Err(DbError::EntityIsDeleted);
+        }
+        Ok(canonical)
+    }
+
+    /// Updates a record; the UPDATE event lists the fields that changed (plus
+    /// LastModifiedDate), the nulled ones, and their new values.
+    pub(crate) fn update(
+        &mut self,
+        ctx: &WriteCtx,
+        object: &str,
+        id: &str,
+        body: Record,
+    ) -> Result<ChangeEvent, DbError> {
+        let obj = self.object_or_404(object)?.clone();
+        let id = self.live_id(&obj, id)?;
+        let values = self.validate_body(&obj, body, Mode::Update)?;
+        let before = self.row(&obj, &id).cloned().unwrap_or_default();
+        let mut row = before.clone();
+        let now = format_datetime(Utc::now());
+        for (k, v) in values {
+            row.insert(k, v);
+        }
+        row.insert("LastModifiedDate".into(), Value::String(now.clone()));
+        row.insert("SystemModstamp".into(), Value::String(now.clone()));
+        row.insert(
+            "LastModifiedById".into(),
+            Value::String(ctx.user_id.clone()),
+        );
+        self.derive(&obj, &mut row, &now);
+        self.check_unique(&obj, &row, &id)?;
+        let mut e = Self::event(ctx, &obj, ChangeType::Update, vec![id.clone()]);
+        for f in &obj.fields {
+            if f.name == "SystemModstamp" || f.name == "LastModifiedById" {
+                continue;
+            }
+            let old = before.get(&f.name).unwrap_or(&Value::Null);
+            let new = row.get(&f.name).unwrap_or(&Value::Null);
+            if old != new {
+                e.changed_fields.push(f.name.clone());
+                if new.is_null() {
+                    e.nulled_fields.push(f.name.clone());
+                }
+                e.values.insert(f.name.clone(), new.clone());
+            }
+        }
+        if let Some(rowm) = self.row_mut(storage_name(&obj), &id) {
+            *rowm = row;
+        }
+        Ok(e)
+    }
+
+    /// Soft-deletes a record (and a Case's comments); one DELETE event per record.
+    pub(crate) fn delete(
+        &mut self,
+        ctx: &WriteCtx,
+        object: &str,
+        id: &str,
+    ) -> Result<Vec<ChangeEvent>, DbError> {
+        let obj = self.object_or_404(object)?.clone();
+        let id = self.live_id(&obj, id)?;
+        let mut events = vec![Self::event(ctx, &obj, ChangeType::Delete, vec![id.clone()])];
+        let mut doomed = vec![(storage_name(&obj).to_string(), id.clone())];
+        if obj.name == "Case" {
+            if let Some(cc) = self.schema.object("CaseComment").cloned() {
+                let children: Vec<String> = self
+                    .rows(&cc)
+                    .filter(|r| {
+                        !is_deleted(r)
+                            && r.get("ParentId").and_then(Value::as_str) == Some(id.as_str())
+                    })
+                    .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_string))
+                    .collect();
+                if !children.is_empty() {
+                    events.push(Self::event(ctx, &cc, ChangeType::Delete, children.clone()));
+                }
+                doomed.extend(children.into_iter().map(|c| ("CaseComment".to_string(), c)));
+            }
+        }
+        let now = Value::String(format_datetime(Utc::now()));
+        for (table, rid) in doomed {
+            if let Some(row) = self.row_mut(&table, &rid) {
+                row.insert("IsDeleted".into(), Value::Bool(true));
+                row.insert("LastModifiedDate".into(), now.clone());
+                row.insert("SystemModstamp".into(), now.clone());
+                row.insert(
+                    "LastModifiedById".into(),
+                    Value::String(ctx.user_id.clone()),
+                );
+            }
+        }
+        Ok(events)
+    }
+
+    /// Restores a soft-deleted record.
+    pub(crate) fn undelete(
+        &mut self,
+        ctx: &WriteCtx,
+        object: &str,
+        id: &str,
+    ) -> Result<ChangeEvent, DbError> {
+        let obj = self.object_or_404(object)?.clone();
+        let canonical = ids::normalize(id).ok_or_else(|| DbError::MalformedId {
+            message: format!("{} ID: id value of incorrect type: {id}", obj.name),
+            fields: vec!["Id".into()],
+        })?;
+        let row = self
+            .row(&obj, &canonical)
+            .cloned()
+            .ok_or_else(DbError::not_found)?;
+        if !is_deleted(&row) {
+            return Err(DbError::InvalidField {
+                message: "UNDELETE_FAILED: the record is not in the recycle bin".into(),
+                fields: Vec::new(),
+            });
+        }
+        let mut restored = row;
+        restored.insert("IsDeleted".into(), Value::Bool(false));
+        self.check_unique(&obj, &restored, &canonical)?;
+        let e = Self::event(ctx, &obj, ChangeType::Undelete, vec![canonical.clone()]);
+        if let Some(r) = self.row_mut(storage_name(&obj), &canonical) {
+            *r = restored;
+        }
+        Ok(e)
+    }
+
+    /// Upsert by external id (or `Id`).
+    pub(crate) fn upsert(
+        &mut self,
+        ctx: &WriteCtx,
+        object: &str,
+        ext_field: &str,
+        value: &str,
+        mut body: Record,
+        update_only: bool,
+    ) -> Result<(Upserted, ChangeEvent), DbError> {
+        let obj = self.object_or_404(object)?.clone();
+        let field = obj
+            .field(ext_field)
+            .filter(|f| f.external_id || f.name == "Id")
+            .ok_or_else(|| DbError::NotFound {
+                message: format!(
+                    "Provided external ID field does not exist or is not accessible: {ext_field}"
+                ),
+            })?
+            .clone();
+        let matches: Vec<String> = if field.name == "Id" {
+            ids::normalize(value)
+                .filter(|id| self.row(&obj, id).is_some_and(|r| !is_deleted(r)))
+                .into_iter()
+                .collect()
+        } else {
+            let probe = Value::String(value.to_string());
+            self.rows(&obj)
+                .filter(|r| {
+                    !is_deleted(r) && r.get(&field.name).is_some_and(|v| text_eq(v, &probe))
+                })
+                .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        };
+        // The body may repeat the external id; the URL's value wins.
+        let dup_key = body
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(&field.name))
+            .cloned();
+        if let Some(k) = dup_key {
+            body.remove(&k);
+        }
+        match matches.as_slice() {
+            [] if update_only || field.name == "Id" => Err(DbError::not_found()),
+            [] => {
+                body.insert(field.name.clone(), Value::String(value.to_string()));
+                let (id, e) = self.create(ctx, &obj.name, body)?;
+                Ok((Upserted::Created(id), e))
+            }
+            [one] => {
+                let e = self.update(ctx, &obj.name, one, body)?;
+                Ok((Upserted::Updated(one.clone()), e))
+            }
+            _ => Err(DbError::MultipleMatches(matches)),
+        }
+    }
+}
