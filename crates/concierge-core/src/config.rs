@@ -34,6 +34,8 @@ pub struct Config {
     pub llm: LlmConfig,
     /// The conversation engine: moderation thresholds, background jobs, routing defaults.
     pub engine: EngineConfig,
+    /// Salesforce: the bundled simulator and the sync with tenants' orgs.
+    pub salesforce: SalesforceSection,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             knowledge: KnowledgeConfig::default(),
             llm: LlmConfig::default(),
             engine: EngineConfig::default(),
+            salesforce: SalesforceSection::default(),
         }
     }
 }
@@ -272,6 +275,41 @@ impl Default for EngineConfig {
     }
 }
 
+/// Salesforce: the bundled simulator and the sync with tenants' orgs. A
+/// tenant's own org connection lives in its settings (`settings.salesforce`,
+/// set through `PUT /v1/admin/salesforce`), so every node shares it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SalesforceSection {
+    /// Start the bundled Salesforce simulator (a seeded demo org) in-process and
+    /// connect the `demo` tenant to it, so escalations create real Cases over HTTP.
+    pub simulator: bool,
+    /// Where the simulator listens (port 0: any free port, printed at start).
+    pub simulator_listen: SocketAddr,
+    /// Seconds an escalation waits for Salesforce before the customer is told
+    /// without a case number (the outbox then finishes the Case).
+    pub case_timeout_secs: u64,
+    /// Milliseconds between outbox dispatch rounds when the outbox was empty.
+    pub dispatch_interval_ms: u64,
+    /// Deliveries of one outbox event before it is dead-lettered.
+    pub max_attempts: u32,
+    /// Seconds between knowledge imports from Salesforce (0: never).
+    pub knowledge_import_interval_secs: u64,
+}
+
+impl Default for SalesforceSection {
+    fn default() -> Self {
+        Self {
+            simulator: true,
+            simulator_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            case_timeout_secs: 5,
+            dispatch_interval_ms: 200,
+            max_attempts: 8,
+            knowledge_import_interval_secs: 300,
+        }
+    }
+}
+
 /// Which dense encoder the knowledge base uses.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -414,6 +452,22 @@ impl Config {
         if self.websocket.idle_timeout_secs == 0 {
             return Err(bad("websocket.idle_timeout_secs", "must be at least 1"));
         }
+        let sf = &self.salesforce;
+        if sf.case_timeout_secs == 0 || sf.case_timeout_secs >= self.server.engine_timeout_secs {
+            return Err(bad(
+                "salesforce.case_timeout_secs",
+                "must be at least 1 and below server.engine_timeout_secs",
+            ));
+        }
+        if !(10..=60_000).contains(&sf.dispatch_interval_ms) {
+            return Err(bad(
+                "salesforce.dispatch_interval_ms",
+                "must be between 10 and 60000",
+            ));
+        }
+        if !(1..=100).contains(&sf.max_attempts) {
+            return Err(bad("salesforce.max_attempts", "must be between 1 and 100"));
+        }
         crate::llm_config::finish_llm(&mut self.llm, self.server.engine_timeout_secs)?;
         Ok(self)
     }
@@ -527,6 +581,23 @@ history_window = 20
 rules_cache_secs = 5
 # Where escalations go when no rule names a queue.
 default_queue = "general_support"
+
+[salesforce]
+# Start the bundled Salesforce simulator (a seeded demo org) in-process and connect
+# the `demo` tenant to it, so escalations create real Cases over real HTTP. A tenant's
+# own org is configured in its settings (PUT /v1/admin/salesforce), not here.
+simulator = true
+# Where the simulator listens; port 0 picks a free port (printed at start).
+simulator_listen = "127.0.0.1:0"
+# Seconds an escalation waits for Salesforce before telling the customer without a
+# case number; the outbox then creates the Case (idempotently) when Salesforce answers.
+case_timeout_secs = 5
+# Milliseconds between outbox dispatch rounds when there was nothing to deliver.
+dispatch_interval_ms = 200
+# Deliveries of one outbox event before it is dead-lettered (GET /v1/admin/outbox?status=dead).
+max_attempts = 8
+# Seconds between imports of published Salesforce Knowledge articles (0: never).
+knowledge_import_interval_secs = 300
 
 [llm]
 # Language models. With no providers every answer, summary and suggestion comes

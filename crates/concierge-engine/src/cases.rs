@@ -32,6 +32,19 @@ pub enum CaseError {
     Refused(String),
 }
 
+/// What the case system knows of a customer, found by email: read before
+/// the engine decides, so rules and replies can use it ("you already have
+/// case 00001234 open").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerInfo {
+    /// The customer's tier as the case system records it (`enterprise`, …).
+    pub tier: Option<String>,
+    /// The account (company) name.
+    pub account: Option<String>,
+    /// Numbers of the customer's open cases, newest first.
+    pub open_cases: Vec<String>,
+}
+
 /// Opens and reads support cases.
 #[async_trait]
 pub trait CaseSystem: Send + Sync + std::fmt::Debug {
@@ -44,6 +57,11 @@ pub trait CaseSystem: Send + Sync + std::fmt::Debug {
     async fn case_by_number(&self, org: OrgId, number: &str) -> Result<Option<Case>, CaseError>;
     /// Open cases of a contact.
     async fn open_cases(&self, org: OrgId, email: &str) -> Result<Vec<Case>, CaseError>;
+    /// What the case system knows of a customer (`None`: nothing beyond
+    /// [`CaseSystem::open_cases`], the local store's case).
+    async fn customer(&self, _org: OrgId, _email: &str) -> Result<Option<CustomerInfo>, CaseError> {
+        Ok(None)
+    }
 }
 
 /// Cases kept in Concierge's own database (the embedded default until

@@ -61,6 +61,10 @@ pub struct Profile {
     pub preferred_language: Option<String>,
     /// Open cases when the conversation started.
     pub open_cases: u32,
+    /// Their numbers, newest first, when the case system lists them.
+    pub open_case_numbers: Vec<String>,
+    /// The customer's account (company), from the case system.
+    pub account: Option<String>,
 }
 
 /// An article an answer cited.

@@ -193,6 +193,10 @@ impl<'a> Turnaround<'a> {
                     let queue = self.plan.queue.clone();
                     let rendered = render_template(template, &|name| match name {
                         "customer_name" => profile.name.clone(),
+                        "open_case" => profile.open_case_numbers.first().cloned(),
+                        "open_cases" => (!profile.open_case_numbers.is_empty())
+                            .then(|| profile.open_case_numbers.join(", ")),
+                        "account" => profile.account.clone(),
                         "intent" => intent.clone(),
                         "queue" => queue.clone(),
                         _ => None,

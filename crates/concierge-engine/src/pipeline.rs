@@ -316,9 +316,28 @@ impl Engine {
                 }
             }
         }
-        if let Some(email) = &ctx.profile.email {
-            if let Ok(cases) = self.cases.open_cases(conversation.org_id, email).await {
-                ctx.profile.open_cases = u32::try_from(cases.len()).unwrap_or(u32::MAX);
+        if let Some(email) = ctx.profile.email.clone() {
+            match self.cases.customer(conversation.org_id, &email).await {
+                Ok(Some(info)) => {
+                    if ctx.profile.tier.is_none() {
+                        ctx.profile.tier = info.tier.as_deref().and_then(|t| t.parse().ok());
+                    }
+                    ctx.profile.account = info.account;
+                    ctx.profile.open_cases =
+                        u32::try_from(info.open_cases.len()).unwrap_or(u32::MAX);
+                    ctx.profile.open_case_numbers = info.open_cases;
+                }
+                Ok(None) => {
+                    if let Ok(cases) = self.cases.open_cases(conversation.org_id, &email).await {
+                        ctx.profile.open_cases = u32::try_from(cases.len()).unwrap_or(u32::MAX);
+                        ctx.profile.open_case_numbers =
+                            cases.into_iter().map(|c| c.case_number).take(20).collect();
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error.message = %e, "customer context unavailable");
+                    self.metrics.failed("profile");
+                }
             }
         }
         self.metrics.stage("load", started);

@@ -33,7 +33,7 @@ pub mod types;
 
 use concierge_core::OrgId;
 pub use error::{Result, StoreError};
-pub use repo::MAX_UPSERT_BATCH;
+pub use repo::{OutboxEntry, MAX_UPSERT_BATCH};
 pub use types::*;
 
 /// Which database a store talks to.

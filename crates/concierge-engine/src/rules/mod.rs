@@ -50,8 +50,9 @@
 //! `start_workflow: {workflow}`, `create_case: {}` (or `{priority}`),
 //! `notify: {target, message}` with target `supervisors`, `admins`,
 //! `queue:<name>` or `email:<address>`. Replies and notification messages are
-//! templates over `{{ customer_name }}`, `{{ intent }}`, `{{ queue }}` and
-//! `{{ case_number }}` ([`render_template`]).
+//! templates over `{{ customer_name }}`, `{{ intent }}`, `{{ queue }}`,
+//! `{{ case_number }}`, and from the case system `{{ open_case }}` (the newest
+//! open case's number), `{{ open_cases }}` and `{{ account }}` ([`render_template`]).
 //!
 //! **Order and `stop`.** Enabled rules are evaluated highest priority first.
 //! When a rule with `stop: true` fires, no later rule is evaluated; with

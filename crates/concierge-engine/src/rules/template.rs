@@ -3,7 +3,15 @@
 //! (the channel adapter escapes for its medium).
 
 /// The variables a template may use.
-pub const TEMPLATE_VARIABLES: &[&str] = &["customer_name", "intent", "queue", "case_number"];
+pub const TEMPLATE_VARIABLES: &[&str] = &[
+    "customer_name",
+    "intent",
+    "queue",
+    "case_number",
+    "open_case",
+    "open_cases",
+    "account",
+];
 
 /// A piece of a parsed template.
 enum Piece<'t> {

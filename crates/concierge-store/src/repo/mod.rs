@@ -39,6 +39,9 @@ mod conversations;
 mod engine;
 mod knowledge;
 mod records;
+mod salesforce;
+
+pub use salesforce::OutboxEntry;
 
 pub use knowledge::MAX_UPSERT_BATCH;
 mod tenants;

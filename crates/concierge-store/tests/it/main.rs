@@ -13,6 +13,7 @@ mod conversations;
 mod isolation;
 mod knowledge;
 mod records;
+mod salesforce;
 mod turns;
 
 /// Runs `story` against a fresh SQLite database and, when reachable, a fresh
