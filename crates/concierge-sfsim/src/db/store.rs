@@ -48,7 +48,13 @@ impl Store {
     pub(crate) fn new(schema: Schema, org_id: &str) -> Self {
         Store {
             schema,
-            org_id: ids::normalize(org_id).unwrap_or_else(|| org_id.to_string()),
+            // An 18-character org id is kept as given (examples in docs often carry
+            // a made-up suffix); a 15-character one gets its checksum.
+            org_id: if org_id.len() == 15 {
+                ids::to18(org_id).unwrap_or_else(|| org_id.to_string())
+            } else {
+                org_id.to_string()
+            },
             org_name: "Simulated Org".to_string(),
             tables: HashMap::new(),
             autonumbers: HashMap::new(),

@@ -158,6 +158,10 @@ impl Store {
                 };
                 row.insert("ContactEmail".into(), get("Email"));
                 row.insert("ContactPhone".into(), get("Phone"));
+                // Salesforce fills a case's account from its contact when none is given.
+                if row.get("AccountId").is_none_or(Value::is_null) {
+                    row.insert("AccountId".into(), get("AccountId"));
+                }
             }
             _ => {}
         }
@@ -379,6 +383,12 @@ impl Store {
                 }
                 e.values.insert(f.name.clone(), new.clone());
             }
+        }
+        // Every update touches LastModifiedDate, even within the same millisecond.
+        if !e.changed_fields.iter().any(|f| f == "LastModifiedDate") {
+            e.changed_fields.push("LastModifiedDate".into());
+            e.values
+                .insert("LastModifiedDate".into(), Value::String(now.clone()));
         }
         if let Some(rowm) = self.row_mut(storage_name(&obj), &id) {
             *rowm = row;

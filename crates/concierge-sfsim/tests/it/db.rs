@@ -1,0 +1,714 @@
+//! The data layer without HTTP: ids, CRUD with Salesforce's validation errors,
+//! upsert, soft delete, derived fields, the change-event log, seeds, describe.
+
+use concierge_sfsim::db::{Db, DbError, QueryOpts, Record, Upserted, WriteCtx};
+use concierge_sfsim::events::{ChangeEvent, ChangeType, EventLog};
+use concierge_sfsim::ids;
+use concierge_sfsim::schema::{FieldDef, FieldType, Schema};
+use concierge_sfsim::seed::Seed;
+use serde_json::{json, Value};
+
+/// A fresh demo org.
+pub fn org() -> Db {
+    Db::from_seed(&Seed::demo()).unwrap()
+}
+
+/// The integration user's write context.
+pub fn ctx(db: &Db) -> WriteCtx {
+    let user = db.user_by_username("concierge@acme.example").unwrap();
+    WriteCtx::rest(user["Id"].as_str().unwrap(), "62.0")
+}
+
+/// A JSON object literal as a record.
+pub fn rec(v: Value) -> Record {
+    v.as_object().unwrap().clone()
+}
+
+/// Query options with a fixed `now`: Friday 2026-12-04 17:00 UTC.
+pub fn opts() -> QueryOpts {
+    QueryOpts {
+        include_deleted: false,
+        api_version: "62.0".into(),
+        now: chrono::DateTime::parse_from_rfc3339("2026-12-04T17:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    }
+}
+
+/// The id of the first row a query returns.
+pub fn first_id(db: &Db, soql: &str) -> String {
+    db.query(soql, &opts()).unwrap()[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn err_of<T: std::fmt::Debug>(r: Result<T, DbError>) -> DbError {
+    r.expect_err("expected an error")
+}
+
+#[test]
+fn ids_checksums_and_normalisation() {
+    assert_eq!(ids::to18("001D000000IqhSL").unwrap(), "001D000000IqhSLIAZ");
+    assert_eq!(ids::to18("0015000000VALDt").unwrap(), "0015000000VALDtAAP");
+    assert_eq!(
+        ids::normalize("001D000000IqhSL").unwrap(),
+        "001D000000IqhSLIAZ"
+    );
+    assert_eq!(
+        ids::normalize("001d000000iqhsliaz").unwrap(),
+        "001D000000IqhSLIAZ"
+    );
+    assert_eq!(ids::normalize("001D000000IqhS"), None);
+    assert_eq!(ids::normalize("001D000000IqhSL!AZ"), None);
+    let a = ids::new_id("500");
+    assert_eq!(a.len(), 18);
+    assert!(a.starts_with("500"));
+    assert_eq!(ids::normalize(&a).unwrap(), a);
+    assert_ne!(ids::new_id("500"), a);
+}
+
+#[test]
+fn create_and_get_a_case_in_rest_shape() {
+    let db = org();
+    let c = ctx(&db);
+    let contact = first_id(
+        &db,
+        "SELECT Id FROM Contact WHERE Email = 'peter.gibbons@initech.example'",
+    );
+    let id = db
+        .create(
+            &c,
+            "case",
+            rec(json!({"subject": "Printer on fire", "ContactId": contact, "origin": "web"})),
+        )
+        .unwrap();
+    assert!(id.starts_with("500") && id.len() == 18);
+    let got = db.get("Case", &id, None, "v62.0").unwrap();
+    assert_eq!(
+        got["attributes"],
+        json!({"type": "Case", "url": format!("/services/data/v62.0/sobjects/Case/{id}")})
+    );
+    assert_eq!(got["Subject"], "Printer on fire");
+    assert_eq!(
+        got["Origin"], "Web",
+        "picklist values take their canonical case"
+    );
+    assert_eq!(got["Status"], "New");
+    assert_eq!(got["Priority"], "Medium");
+    assert_eq!(got["IsClosed"], false);
+    assert_eq!(got["ContactEmail"], "peter.gibbons@initech.example");
+    assert_eq!(got["OwnerId"], c.user_id);
+    assert_eq!(got["CreatedById"], c.user_id);
+    assert_eq!(got["Description"], Value::Null);
+    let created = got["CreatedDate"].as_str().unwrap();
+    assert_eq!(created.len(), "2026-12-04T17:00:00.000+0000".len());
+    assert!(
+        created.ends_with("+0000") && created.as_bytes()[19] == b'.',
+        "{created}"
+    );
+    // 15-character ids work too; fields= limits the answer.
+    let some = db
+        .get(
+            "Case",
+            &id[..15],
+            Some(&["subject".into(), "CaseNumber".into()]),
+            "62.0",
+        )
+        .unwrap();
+    assert_eq!(
+        some.keys().cloned().collect::<Vec<_>>(),
+        vec!["CaseNumber", "Subject", "attributes"]
+    );
+    let e = err_of(db.get("Case", &id, Some(&["Nope".into()]), "62.0"));
+    assert_eq!(
+        (e.error_code(), e.http_status(), e.fields()),
+        ("INVALID_FIELD", 400, vec!["Nope".to_string()])
+    );
+    let e = err_of(db.get("Case", "500abc", None, "62.0"));
+    assert_eq!(e.error_code(), "MALFORMED_ID");
+    let e = err_of(db.get("Case", &ids::new_id("500"), None, "62.0"));
+    assert_eq!((e.error_code(), e.http_status()), ("NOT_FOUND", 404));
+    let e = err_of(db.get("Nope__c", &id, None, "62.0"));
+    assert_eq!(e.http_status(), 404);
+}
+
+#[test]
+fn case_numbers_increase_and_is_closed_follows_status() {
+    let db = org();
+    let c = ctx(&db);
+    let a = db.create(&c, "Case", rec(json!({"Subject": "a"}))).unwrap();
+    let b = db.create(&c, "Case", rec(json!({"Subject": "b"}))).unwrap();
+    let na: u64 = db.get("Case", &a, None, "62.0").unwrap()["CaseNumber"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let nb_s = db.get("Case", &b, None, "62.0").unwrap()["CaseNumber"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(nb_s.len(), 8);
+    assert!(na >= 1000);
+    assert_eq!(nb_s.parse::<u64>().unwrap(), na + 1);
+    db.update(&c, "Case", &a, rec(json!({"Status": "Closed"})))
+        .unwrap();
+    let got = db.get("Case", &a, None, "62.0").unwrap();
+    assert_eq!(got["IsClosed"], true);
+    assert!(got["ClosedDate"].is_string());
+    db.update(&c, "Case", &a, rec(json!({"Status": "Working"})))
+        .unwrap();
+    let got = db.get("Case", &a, None, "62.0").unwrap();
+    assert_eq!(
+        (got["IsClosed"].clone(), got["ClosedDate"].clone()),
+        (json!(false), Value::Null)
+    );
+}
+
+fn code_status_fields(e: &DbError) -> (&'static str, u16, Vec<String>) {
+    (e.error_code(), e.http_status(), e.fields())
+}
+
+#[test]
+fn writes_are_validated_like_salesforce() {
+    let db = org();
+    let c = ctx(&db);
+    let case = |body: Value| db.create(&c, "Case", rec(body));
+    let e = err_of(case(json!({"Subject": "x", "Bogus__c": 1})));
+    assert_eq!(
+        code_status_fields(&e),
+        ("INVALID_FIELD", 400, vec!["Bogus__c".into()])
+    );
+    assert!(e.message().contains("Bogus__c"));
+    let e = err_of(case(json!({"Id": ids::new_id("500"), "Subject": "x"})));
+    assert_eq!(e.error_code(), "INVALID_FIELD");
+    assert_eq!(
+        e.message(),
+        "The Id field should not be specified in the sobject data."
+    );
+    let e = err_of(case(json!({"CaseNumber": "1", "IsClosed": true})));
+    assert_eq!(
+        code_status_fields(&e),
+        (
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            400,
+            vec!["CaseNumber".into(), "IsClosed".into()]
+        )
+    );
+    assert!(e
+        .message()
+        .starts_with("Unable to create/update fields: CaseNumber, IsClosed."));
+    let e = err_of(db.create(&c, "Contact", rec(json!({"FirstName": "No"}))));
+    assert_eq!(
+        code_status_fields(&e),
+        ("REQUIRED_FIELD_MISSING", 400, vec!["LastName".into()])
+    );
+    assert_eq!(e.message(), "Required fields are missing: [LastName]");
+    let e = err_of(db.create(&c, "Account", rec(json!({}))));
+    assert_eq!(e.fields(), vec!["Name".to_string()]);
+    let e = err_of(case(json!({"Subject": "x".repeat(256)})));
+    assert_eq!(
+        code_status_fields(&e),
+        ("STRING_TOO_LONG", 400, vec!["Subject".into()])
+    );
+    assert!(e.message().contains("max length=255"), "{}", e.message());
+    assert!(
+        case(json!({"Subject": "é".repeat(255)})).is_ok(),
+        "Subject counts characters"
+    );
+    let e = err_of(case(json!({"Status": "Pending"})));
+    assert_eq!(
+        code_status_fields(&e),
+        (
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            400,
+            vec!["Status".into()]
+        )
+    );
+    assert_eq!(
+        e.message(),
+        "Status: bad value for restricted picklist field: Pending"
+    );
+    let e = err_of(case(json!({"ContactId": "not-an-id"})));
+    assert_eq!(
+        code_status_fields(&e),
+        ("MALFORMED_ID", 400, vec!["ContactId".into()])
+    );
+    let account = first_id(&db, "SELECT Id FROM Account LIMIT 1");
+    let e = err_of(case(json!({"ContactId": account})));
+    assert_eq!(
+        code_status_fields(&e),
+        ("FIELD_INTEGRITY_EXCEPTION", 400, vec!["ContactId".into()])
+    );
+    let e = err_of(case(json!({"ContactId": ids::new_id("003")})));
+    assert_eq!(e.error_code(), "INVALID_CROSS_REFERENCE_KEY");
+    let e = err_of(case(json!({"IsEscalated": "yes"})));
+    assert_eq!(
+        (e.error_code(), e.http_status()),
+        ("JSON_PARSER_ERROR", 400)
+    );
+    let e = err_of(case(json!({"SuppliedEmail": "not an email"})));
+    assert_eq!(e.error_code(), "INVALID_EMAIL_ADDRESS");
+    let e = err_of(db.create(&c, "Nope", rec(json!({}))));
+    assert_eq!((e.error_code(), e.http_status()), ("NOT_FOUND", 404));
+    // Case-insensitive names are stored canonically.
+    let id = case(json!({"SUBJECT": "loud", "isescalated": "true"})).unwrap();
+    let got = db.get("Case", &id, None, "62.0").unwrap();
+    assert_eq!(
+        (got["Subject"].clone(), got["IsEscalated"].clone()),
+        (json!("loud"), json!(true))
+    );
+    // Unique external id.
+    case(json!({"Concierge_Conversation_Id__c": "conv-1"})).unwrap();
+    let e = err_of(case(json!({"concierge_conversation_id__c": "CONV-1"})));
+    assert_eq!(
+        code_status_fields(&e),
+        (
+            "DUPLICATE_VALUE",
+            400,
+            vec!["Concierge_Conversation_Id__c".into()]
+        )
+    );
+    assert!(e.message().starts_with("duplicate value found: Concierge_Conversation_Id__c duplicates value on record with id: 500"));
+    let e = err_of(case(
+        json!({"Concierge_Conversation_Id__c": "x".repeat(65)}),
+    ));
+    assert_eq!(e.error_code(), "STRING_TOO_LONG");
+    // Updates: read-only, required nulled, unknown ids.
+    let e = err_of(db.update(&c, "Case", &id, rec(json!({"ClosedDate": null}))));
+    assert_eq!(e.error_code(), "INVALID_FIELD_FOR_INSERT_UPDATE");
+    let contact = first_id(&db, "SELECT Id FROM Contact LIMIT 1");
+    let e = err_of(db.update(&c, "Contact", &contact, rec(json!({"LastName": null}))));
+    assert_eq!(
+        code_status_fields(&e),
+        ("REQUIRED_FIELD_MISSING", 400, vec!["LastName".into()])
+    );
+    let e = err_of(db.update(
+        &c,
+        "Case",
+        &ids::new_id("500"),
+        rec(json!({"Subject": "x"})),
+    ));
+    assert_eq!((e.error_code(), e.http_status()), ("NOT_FOUND", 404));
+    let e = err_of(db.update(&c, "Case", "bad", rec(json!({"Subject": "x"}))));
+    assert_eq!(e.error_code(), "MALFORMED_ID");
+}
+
+#[test]
+fn case_comment_bodies_are_limited_in_bytes() {
+    let db = org();
+    let c = ctx(&db);
+    let case = db
+        .create(&c, "Case", rec(json!({"Subject": "comments"})))
+        .unwrap();
+    let ok = db.create(
+        &c,
+        "CaseComment",
+        rec(json!({"ParentId": case, "CommentBody": "é".repeat(2000)})),
+    );
+    assert!(ok.is_ok());
+    let e = err_of(db.create(
+        &c,
+        "CaseComment",
+        rec(json!({"ParentId": case, "CommentBody": "é".repeat(2001)})),
+    ));
+    assert_eq!(
+        code_status_fields(&e),
+        ("STRING_TOO_LONG", 400, vec!["CommentBody".into()])
+    );
+    let e = err_of(db.create(&c, "CaseComment", rec(json!({"CommentBody": "orphan"}))));
+    assert_eq!(e.fields(), vec!["ParentId".to_string()]);
+    let comment = ok.unwrap();
+    let e = err_of(db.update(&c, "CaseComment", &comment, rec(json!({"ParentId": case}))));
+    assert_eq!(e.error_code(), "INVALID_FIELD_FOR_INSERT_UPDATE");
+}
+
+#[test]
+fn delete_is_soft_and_visible_to_query_all() {
+    let db = org();
+    let c = ctx(&db);
+    let id = db
+        .create(&c, "Case", rec(json!({"Subject": "to delete"})))
+        .unwrap();
+    let comment = db
+        .create(
+            &c,
+            "CaseComment",
+            rec(json!({"ParentId": id, "CommentBody": "bye"})),
+        )
+        .unwrap();
+    db.delete(&c, "Case", &id).unwrap();
+    assert_eq!(
+        err_of(db.get("Case", &id, None, "62.0")).error_code(),
+        "NOT_FOUND"
+    );
+    let e = err_of(db.delete(&c, "Case", &id));
+    assert_eq!(
+        (e.error_code(), e.http_status()),
+        ("ENTITY_IS_DELETED", 404)
+    );
+    assert_eq!(
+        err_of(db.update(&c, "Case", &id, rec(json!({"Subject": "x"})))).error_code(),
+        "ENTITY_IS_DELETED"
+    );
+    let q = format!("SELECT Id, IsDeleted FROM Case WHERE Id = '{id}'");
+    assert!(db.query(&q, &opts()).unwrap().is_empty());
+    let mut all = opts();
+    all.include_deleted = true;
+    let rows = db.query(&q, &all).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["IsDeleted"], true);
+    let cq = format!("SELECT Id FROM CaseComment WHERE Id = '{comment}'");
+    assert!(
+        db.query(&cq, &opts()).unwrap().is_empty(),
+        "comments go with their case"
+    );
+    db.undelete(&c, "Case", &id).unwrap();
+    assert_eq!(db.query(&q, &opts()).unwrap().len(), 1);
+}
+
+#[test]
+fn upsert_creates_updates_and_refuses_ambiguity() {
+    let db = org();
+    let c = ctx(&db);
+    let f = "Concierge_Conversation_Id__c";
+    let r = db
+        .upsert(
+            &c,
+            "Case",
+            f,
+            "conv-9",
+            rec(json!({"Subject": "first"})),
+            false,
+        )
+        .unwrap();
+    let Upserted::Created(id) = r else {
+        panic!("expected Created, got {r:?}")
+    };
+    assert_eq!(db.get("Case", &id, None, "62.0").unwrap()[f], "conv-9");
+    let r = db
+        .upsert(
+            &c,
+            "Case",
+            "concierge_conversation_id__c",
+            "conv-9",
+            rec(json!({"Subject": "second"})),
+            false,
+        )
+        .unwrap();
+    assert_eq!(r, Upserted::Updated(id.clone()));
+    assert_eq!(
+        db.get("Case", &id, None, "62.0").unwrap()["Subject"],
+        "second"
+    );
+    let e = err_of(db.upsert(
+        &c,
+        "Case",
+        f,
+        "conv-404",
+        rec(json!({"Subject": "x"})),
+        true,
+    ));
+    assert_eq!((e.error_code(), e.http_status()), ("NOT_FOUND", 404));
+    let e = err_of(db.upsert(&c, "Case", "Subject", "x", rec(json!({})), false));
+    assert_eq!((e.error_code(), e.http_status()), ("NOT_FOUND", 404));
+    assert!(e.message().contains("Subject"));
+    // A non-unique external id can match several records: 300.
+    let mut ext = FieldDef::new("Legacy_Ref__c", "Legacy Ref", FieldType::String);
+    ext.external_id = true;
+    db.add_custom_field("Case", ext).unwrap();
+    let a = db
+        .create(&c, "Case", rec(json!({"Legacy_Ref__c": "L1"})))
+        .unwrap();
+    let b = db
+        .create(&c, "Case", rec(json!({"Legacy_Ref__c": "L1"})))
+        .unwrap();
+    let e = err_of(db.upsert(&c, "Case", "Legacy_Ref__c", "L1", rec(json!({})), false));
+    assert_eq!(e.http_status(), 300);
+    assert_eq!(e, DbError::MultipleMatches(vec![a, b]));
+}
+
+#[test]
+fn every_write_appends_a_change_event() {
+    let db = org();
+    let c = ctx(&db);
+    let log = db.events();
+    assert!(log.is_empty(), "seeding appends no events");
+    let id = db
+        .create(
+            &c,
+            "Case",
+            rec(json!({"Subject": "evented", "Description": "d"})),
+        )
+        .unwrap();
+    db.update(
+        &c,
+        "Case",
+        &id,
+        rec(json!({"Status": "Closed", "Description": null, "Subject": "evented"})),
+    )
+    .unwrap();
+    db.delete(&c, "Case", &id).unwrap();
+    let events = log.after(None, None, 100);
+    assert_eq!(events.len(), 3);
+    let kinds: Vec<_> = events.iter().map(|e| e.change_type.as_str()).collect();
+    assert_eq!(kinds, vec!["CREATE", "UPDATE", "DELETE"]);
+    assert!(events
+        .windows(2)
+        .all(|w| w[0].replay_id < w[1].replay_id && w[0].commit_number < w[1].commit_number));
+    assert!(events
+        .iter()
+        .all(|e| e.entity_name == "Case" && e.record_ids == vec![id.clone()]));
+    assert!(events
+        .iter()
+        .all(|e| e.commit_user == c.user_id && e.change_origin == "com/salesforce/api/rest/62.0"));
+    assert_ne!(events[0].transaction_key, events[1].transaction_key);
+    assert_eq!(events[0].values["Subject"], "evented");
+    assert_eq!(events[0].values["Status"], "New");
+    let upd = &events[1];
+    for f in [
+        "Status",
+        "IsClosed",
+        "ClosedDate",
+        "Description",
+        "LastModifiedDate",
+    ] {
+        assert!(
+            upd.changed_fields.contains(&f.to_string()),
+            "{f} in {:?}",
+            upd.changed_fields
+        );
+    }
+    assert!(
+        !upd.changed_fields.contains(&"Subject".to_string()),
+        "unchanged values are not changes"
+    );
+    assert_eq!(upd.nulled_fields, vec!["Description".to_string()]);
+    assert_eq!(upd.values["Status"], "Closed");
+    assert_eq!(upd.values["Description"], Value::Null);
+    // after() from a replay id, filtered by entity.
+    let contact = db
+        .create(&c, "Contact", rec(json!({"LastName": "Evented"})))
+        .unwrap();
+    let only = log.after(
+        Some(events[1].replay_id),
+        Some(&["contact".to_string()]),
+        10,
+    );
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0].record_ids, vec![contact]);
+    assert_eq!(log.after(Some(events[0].replay_id), None, 1).len(), 1);
+    assert_eq!(log.earliest_replay_id(), Some(events[0].replay_id));
+    assert_eq!(log.latest_replay_id(), Some(only[0].replay_id));
+}
+
+fn event(ts: i64) -> ChangeEvent {
+    ChangeEvent {
+        replay_id: 0,
+        entity_name: "Case".into(),
+        change_type: ChangeType::Update,
+        record_ids: vec![ids::new_id("500")],
+        change_origin: "test".into(),
+        transaction_key: "t".into(),
+        sequence_number: 1,
+        commit_timestamp: ts,
+        commit_number: 0,
+        commit_user: "005".into(),
+        changed_fields: vec![],
+        nulled_fields: vec![],
+        diff_fields: vec![],
+        values: Default::default(),
+    }
+}
+
+#[test]
+fn the_event_log_drops_old_and_excess_events() {
+    let now = chrono::Utc::now().timestamp_millis();
+    let log = EventLog::new(chrono::Duration::hours(72), 3);
+    let old = log.append(event(now - 73 * 3_600_000));
+    assert_eq!(old, 1);
+    assert!(
+        log.after(None, None, 10).is_empty(),
+        "older than the retention window"
+    );
+    for _ in 0..4 {
+        log.append(event(now));
+    }
+    let kept: Vec<u64> = log
+        .after(None, None, 10)
+        .iter()
+        .map(|e| e.replay_id)
+        .collect();
+    assert_eq!(kept, vec![3, 4, 5]);
+    assert_eq!(log.earliest_replay_id(), Some(3));
+    assert_eq!(log.latest_replay_id(), Some(5));
+}
+
+#[tokio::test]
+async fn subscribers_see_appends() {
+    let log = EventLog::new(chrono::Duration::hours(72), 100);
+    let mut rx = log.subscribe();
+    assert_eq!(*rx.borrow(), 0);
+    let writer = log.clone();
+    let task =
+        tokio::spawn(async move { writer.append(event(chrono::Utc::now().timestamp_millis())) });
+    let id = task.await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), rx.changed())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(*rx.borrow_and_update(), id);
+}
+
+#[test]
+fn the_demo_seed_loads() {
+    let seed = Seed::demo();
+    assert!(!seed.users.is_empty());
+    let db = Db::from_seed(&seed).unwrap();
+    assert_eq!(db.org_id(), "00D5g000004ABCDEAA");
+    assert_eq!(db.org_name(), "Acme Support (simulated)");
+    let user = db.user_by_username("CONCIERGE@acme.example").unwrap();
+    assert_eq!(user["attributes"]["type"], "User");
+    assert_eq!(user["Id"], ids::to18("0055g00000CnCrG").unwrap());
+    assert!(db.user_by_username("admin@acme.example").is_some());
+    assert!(db.user_by_username("nobody@acme.example").is_none());
+    let o = opts();
+    let queues = db
+        .query(
+            "SELECT Name FROM Group WHERE Type = 'Queue' ORDER BY Name",
+            &o,
+        )
+        .unwrap();
+    let names: Vec<&str> = queues.iter().map(|q| q["Name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "Billing",
+            "Enterprise Escalations",
+            "Tier1 Support",
+            "Tier2 Support"
+        ]
+    );
+    let tiers = db.query("SELECT Support_Tier__c FROM Account", &o).unwrap();
+    assert!(tiers.len() >= 5);
+    assert!(tiers.iter().any(|a| a["Support_Tier__c"] == "vip"));
+    assert!(
+        db.count("SELECT COUNT() FROM Contact WHERE Email != null", &o)
+            .unwrap()
+            >= 10
+    );
+    let en = db
+        .count("SELECT COUNT() FROM KnowledgeArticleVersion WHERE PublishStatus = 'Online' AND Language = 'en_US'", &o)
+        .unwrap();
+    assert!((5..=10).contains(&en), "{en}");
+    let de = db.count("SELECT COUNT() FROM KnowledgeArticleVersion WHERE PublishStatus = 'Online' AND Language = 'de'", &o).unwrap();
+    assert_eq!(de, 1);
+    let f = db
+        .schema()
+        .object("Case")
+        .unwrap()
+        .field("concierge_conversation_id__c")
+        .unwrap()
+        .clone();
+    assert!(f.external_id && f.unique && f.custom && f.length == 64);
+}
+
+#[test]
+fn a_bad_seed_names_the_field() {
+    let e = Seed::from_yaml("cases:\n  - subject: x\n    priorty: High\n").unwrap_err();
+    assert!(e.path.starts_with("cases[0]"), "{e}");
+    assert!(e.message.contains("priorty"), "{e}");
+    let e = Seed::from_yaml("cases:\n  - subject: x\n    priority: Urgent\n").unwrap_err();
+    assert_eq!(e.path, "cases[0].Priority", "{e}");
+    assert!(
+        e.message
+            .contains("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
+        "{e}"
+    );
+    let e = Seed::from_yaml("contacts:\n  - last_name: X\n    account: nowhere\n").unwrap_err();
+    assert_eq!(e.path, "contacts[0].account", "{e}");
+    let e = Seed::from_yaml("accounts:\n  - name: X\n    industry: [a]\n").unwrap_err();
+    assert!(e.path.starts_with("accounts[0].industry"), "{e}");
+    let e = Seed::from_yaml("org_id: nope\n").unwrap_err();
+    assert_eq!(e.path, "org_id");
+}
+
+#[test]
+fn describe_reports_fields_and_relationships() {
+    let schema = Schema::standard();
+    assert!(schema.object("case").is_some());
+    let case = schema.object("Case").unwrap();
+    let d = case.describe_json("62.0");
+    assert_eq!(d["name"], "Case");
+    assert_eq!(d["keyPrefix"], "500");
+    assert_eq!(
+        d["urls"]["describe"],
+        "/services/data/v62.0/sobjects/Case/describe"
+    );
+    let fields = d["fields"].as_array().unwrap();
+    let by_name = |n: &str| fields.iter().find(|f| f["name"] == n).unwrap().clone();
+    assert_eq!(by_name("CaseNumber")["autoNumber"], true);
+    assert_eq!(by_name("CaseNumber")["createable"], false);
+    assert_eq!(by_name("Subject")["length"], 255);
+    assert_eq!(by_name("Description")["length"], 32000);
+    assert_eq!(by_name("OwnerId")["referenceTo"], json!(["User", "Group"]));
+    assert_eq!(by_name("OwnerId")["relationshipName"], "Owner");
+    let status_field = by_name("Status");
+    let status: Vec<&str> = status_field["picklistValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, vec!["New", "Working", "Escalated", "Closed"]);
+    let rels: Vec<&str> = d["childRelationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["relationshipName"].as_str().unwrap())
+        .collect();
+    assert!(rels.contains(&"CaseComments"));
+    let acct = schema.object("Account").unwrap();
+    assert!(
+        acct.child_relationship("contacts").is_some() && acct.child_relationship("Cases").is_some()
+    );
+    let entry = acct.describe_global_entry("62.0");
+    assert_eq!(entry["name"], "Account");
+    assert!(entry.get("fields").is_none());
+    let kav = schema.object("KnowledgeArticleVersion").unwrap();
+    for f in [
+        "Id",
+        "KnowledgeArticleId",
+        "Title",
+        "UrlName",
+        "Summary",
+        "ArticleNumber",
+        "PublishStatus",
+        "Language",
+        "IsLatestVersion",
+        "LastPublishedDate",
+    ] {
+        assert!(kav.field(f).is_some(), "{f}");
+    }
+    assert!(schema
+        .object("Knowledge__kav")
+        .unwrap()
+        .field("Body__c")
+        .is_some());
+    let mut s = schema.clone();
+    let e = s
+        .add_custom_field("Case", FieldDef::new("NoSuffix", "x", FieldType::String))
+        .unwrap_err();
+    assert_eq!(e.error_code(), "INVALID_FIELD");
+    s.add_custom_field(
+        "Case",
+        FieldDef::new("Score__c", "Score", FieldType::Double),
+    )
+    .unwrap();
+    assert_eq!(
+        s.add_custom_field("Case", FieldDef::new("score__c", "x", FieldType::Double))
+            .unwrap_err()
+            .error_code(),
+        "DUPLICATE_VALUE"
+    );
+}

@@ -1,0 +1,768 @@
+//! SOQL and SOSL against a small org with known data and a fixed `now`
+//! (Friday 2026-12-04 17:00 UTC): every WHERE operator and date literal,
+//! ordering, paging, parent paths, child subqueries, errors with positions,
+//! and a property test that no input panics.
+
+use concierge_sfsim::db::{Db, DbError, QueryOpts, WriteCtx};
+use concierge_sfsim::schema::{FieldDef, FieldType, Schema};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::db::{opts, org, rec};
+
+struct Fixture {
+    db: Db,
+    queue: String,
+}
+
+/// Four cases k1..k4 (subjects start with their key), three contacts, two accounts, a queue.
+fn fixture() -> Fixture {
+    let db = Db::new(Schema::standard(), "00D5g000004ABCD");
+    db.add_custom_field(
+        "Case",
+        FieldDef::new("Score__c", "Score", FieldType::Double),
+    )
+    .unwrap();
+    db.add_custom_field("Case", FieldDef::new("Due__c", "Due", FieldType::Date))
+        .unwrap();
+    db.add_custom_field("Case", FieldDef::new("Sla__c", "SLA", FieldType::DateTime))
+        .unwrap();
+    let boot = WriteCtx::rest("005000000000001", "62.0");
+    let user = db
+        .create(
+            &boot,
+            "User",
+            rec(json!({"Username": "u@x.example", "LastName": "User", "Email": "u@x.example"})),
+        )
+        .unwrap();
+    let c = WriteCtx::rest(&user, "62.0");
+    let acme = db
+        .create(
+            &c,
+            "Account",
+            rec(json!({"Name": "Acme", "Industry": "Technology"})),
+        )
+        .unwrap();
+    let beta = db
+        .create(&c, "Account", rec(json!({"Name": "Beta"})))
+        .unwrap();
+    let ann = db
+        .create(&c, "Contact", rec(json!({"FirstName": "Ann", "LastName": "Lee", "Email": "ann@acme.example", "AccountId": acme})))
+        .unwrap();
+    let bob = db
+        .create(
+            &c,
+            "Contact",
+            rec(json!({"FirstName": "Bob", "LastName": "Stone", "AccountId": beta})),
+        )
+        .unwrap();
+    let cy = db
+        .create(
+            &c,
+            "Contact",
+            rec(json!({"FirstName": "Cy", "LastName": "Young"})),
+        )
+        .unwrap();
+    let queue = db
+        .create(
+            &c,
+            "Group",
+            rec(json!({"Name": "Tier1 Support", "Type": "Queue"})),
+        )
+        .unwrap();
+    let k1 = db
+        .create(&c, "Case", rec(json!({"Subject": "k1 Login fails", "Priority": "High", "Status": "New", "ContactId": ann,
+            "Score__c": 10, "Due__c": "2026-12-04", "Sla__c": "2026-12-04T10:00:00Z", "OwnerId": queue})))
+        .unwrap();
+    db.create(&c, "Case", rec(json!({"Subject": "k2 50% discount_code", "Priority": "Low", "Status": "Closed", "ContactId": bob,
+        "Score__c": 2.5, "Due__c": "2026-12-03", "Sla__c": "2026-11-28T12:00:00Z"})))
+        .unwrap();
+    db.create(
+        &c,
+        "Case",
+        rec(
+            json!({"Subject": "k3 It's broken\\ now", "Priority": "Medium", "Status": "Working",
+        "Due__c": "2026-12-05", "Sla__c": "2026-11-15T00:00:00.000+0000"}),
+        ),
+    )
+    .unwrap();
+    db.create(&c, "Case", rec(json!({"Subject": "k4 Line\nbreak", "Priority": "High", "Status": "Escalated", "ContactId": cy,
+        "Score__c": 7, "Due__c": "2026-01-15", "Sla__c": "2025-12-31T23:59:59Z"})))
+        .unwrap();
+    db.create(
+        &c,
+        "CaseComment",
+        rec(json!({"ParentId": k1, "CommentBody": "first", "IsPublished": true})),
+    )
+    .unwrap();
+    db.create(
+        &c,
+        "CaseComment",
+        rec(json!({"ParentId": k1, "CommentBody": "second"})),
+    )
+    .unwrap();
+    Fixture { db, queue }
+}
+
+/// The keys (k1..k4) of the cases matching `filter`, in CaseNumber order
+/// unless `filter` orders itself.
+fn keys(f: &Fixture, filter: &str) -> Vec<String> {
+    let soql = if filter.to_ascii_uppercase().contains("ORDER BY")
+        || filter
+            .trim_start()
+            .to_ascii_uppercase()
+            .starts_with("LIMIT")
+    {
+        format!("SELECT Subject FROM Case {filter}")
+    } else {
+        format!("SELECT Subject FROM Case {filter} ORDER BY CaseNumber")
+    };
+    f.db.query(&soql, &opts())
+        .unwrap_or_else(|e| panic!("{soql}: {e}"))
+        .iter()
+        .map(|r| r["Subject"].as_str().unwrap()[..2].to_string())
+        .collect()
+}
+
+fn err(f: &Fixture, soql: &str) -> DbError {
+    f.db.query(soql, &opts()).expect_err(soql)
+}
+
+#[test]
+fn comparison_operators() {
+    let f = fixture();
+    let cases: &[(&str, &[&str])] = &[
+        ("WHERE Priority = 'High'", &["k1", "k4"]),
+        ("WHERE priority = 'high'", &["k1", "k4"]),
+        ("WHERE Priority != 'High'", &["k2", "k3"]),
+        ("WHERE Priority <> 'High'", &["k2", "k3"]),
+        ("WHERE Score__c > 5", &["k1", "k4"]),
+        ("WHERE Score__c >= 7", &["k1", "k4"]),
+        ("WHERE Score__c < 7", &["k2"]),
+        ("WHERE Score__c <= 7", &["k2", "k4"]),
+        ("WHERE Score__c = 2.5", &["k2"]),
+        ("WHERE Score__c != 10", &["k2", "k3", "k4"]),
+        ("WHERE Score__c = null", &["k3"]),
+        ("WHERE Score__c != null", &["k1", "k2", "k4"]),
+        ("WHERE ContactId = null", &["k3"]),
+        ("WHERE IsClosed = true", &["k2"]),
+        ("WHERE IsEscalated = false", &["k1", "k2", "k3", "k4"]),
+        ("WHERE Priority IN ('High', 'Low')", &["k1", "k2", "k4"]),
+        ("WHERE Priority NOT IN ('High')", &["k2", "k3"]),
+        ("WHERE Score__c IN (7, 10)", &["k1", "k4"]),
+        ("WHERE Sla__c > 2026-12-01T00:00:00Z", &["k1"]),
+        (
+            "WHERE Sla__c <= 2026-11-28T12:00:00.000+0000",
+            &["k2", "k3", "k4"],
+        ),
+        ("WHERE Due__c < 2026-12-04", &["k2", "k4"]),
+        ("WHERE Due__c = 2026-12-05", &["k3"]),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(keys(&f, filter), *want, "{filter}");
+    }
+}
+
+#[test]
+fn like_and_string_escapes() {
+    let f = fixture();
+    let cases: &[(&str, &[&str])] = &[
+        ("WHERE Subject LIKE 'k1%'", &["k1"]),
+        ("WHERE Subject LIKE '%LOGIN%'", &["k1"]),
+        ("WHERE Subject LIKE 'k_ %'", &["k1", "k2", "k3", "k4"]),
+        ("WHERE Subject LIKE '%50\\% %'", &["k2"]),
+        ("WHERE Subject LIKE '%discount\\_code'", &["k2"]),
+        ("WHERE Subject LIKE 'k2 50_ %'", &["k2"]),
+        ("WHERE Subject LIKE '%\\_%'", &["k2"]),
+        ("WHERE Subject = 'k3 It\\'s broken\\\\ now'", &["k3"]),
+        ("WHERE Subject = 'k4 Line\\nbreak'", &["k4"]),
+        ("WHERE Subject = 'K2 50\\% DISCOUNT\\_CODE'", &["k2"]),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(keys(&f, filter), *want, "{filter}");
+    }
+    let e = err(&f, "SELECT Id FROM Case WHERE Subject = 'bad \\q escape'");
+    assert_eq!(e.error_code(), "MALFORMED_QUERY");
+}
+
+#[test]
+fn boolean_logic_and_parent_filters() {
+    let f = fixture();
+    let cases: &[(&str, &[&str])] = &[
+        ("WHERE Priority = 'High' AND Score__c > 8", &["k1"]),
+        (
+            "WHERE Priority = 'Low' OR Status = 'Working'",
+            &["k2", "k3"],
+        ),
+        ("WHERE NOT Priority = 'High'", &["k2", "k3"]),
+        (
+            "WHERE (Priority = 'High' OR Priority = 'Low') AND NOT (Score__c < 5)",
+            &["k1", "k4"],
+        ),
+        ("WHERE Contact.Account.Name = 'Acme'", &["k1"]),
+        ("WHERE Account.Name = 'Beta'", &["k2"]),
+        ("WHERE Owner.Name = 'Tier1 Support'", &["k1"]),
+        ("WHERE Contact.Email LIKE '%@acme.example'", &["k1"]),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(keys(&f, filter), *want, "{filter}");
+    }
+    let e = err(
+        &f,
+        "SELECT Id FROM Case WHERE Priority = 'High' AND Score__c > 8 OR Status = 'New'",
+    );
+    assert_eq!(e.error_code(), "MALFORMED_QUERY");
+    assert!(
+        e.message().contains("unexpected token: 'OR'"),
+        "{}",
+        e.message()
+    );
+}
+
+#[test]
+fn date_literals_relative_to_now() {
+    let f = fixture();
+    let cases: &[(&str, &[&str])] = &[
+        ("WHERE Due__c = TODAY", &["k1"]),
+        ("WHERE Due__c = YESTERDAY", &["k2"]),
+        ("WHERE Due__c = TOMORROW", &["k3"]),
+        ("WHERE Due__c > TODAY", &["k3"]),
+        ("WHERE Due__c >= TODAY", &["k1", "k3"]),
+        ("WHERE Due__c < TODAY", &["k2", "k4"]),
+        ("WHERE Due__c <= TODAY", &["k1", "k2", "k4"]),
+        ("WHERE Due__c != TODAY", &["k2", "k3", "k4"]),
+        ("WHERE Due__c = LAST_N_DAYS:1", &["k1", "k2"]),
+        ("WHERE Due__c = NEXT_N_DAYS:3", &["k3"]),
+        ("WHERE Due__c = THIS_WEEK", &["k1", "k2", "k3"]),
+        ("WHERE Due__c = THIS_MONTH", &["k1", "k2", "k3"]),
+        ("WHERE Due__c = THIS_YEAR", &["k1", "k2", "k3", "k4"]),
+        ("WHERE Sla__c = TODAY", &["k1"]),
+        ("WHERE Sla__c = LAST_WEEK", &["k2"]),
+        ("WHERE Sla__c = LAST_MONTH", &["k2", "k3"]),
+        ("WHERE Sla__c = THIS_YEAR", &["k1", "k2", "k3"]),
+        ("WHERE Sla__c < THIS_YEAR", &["k4"]),
+        ("WHERE Sla__c = LAST_N_DAYS:7", &["k1", "k2"]),
+        ("WHERE Sla__c = NEXT_N_DAYS:7", &[]),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(keys(&f, filter), *want, "{filter}");
+    }
+    // The real CreatedDate is now, so it is in THIS_WEEK only when the tests run near 'now'.
+    let mut real = opts();
+    real.now = chrono::Utc::now();
+    assert_eq!(
+        f.db.count("SELECT COUNT() FROM Case WHERE CreatedDate = TODAY", &real)
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        f.db.count(
+            "SELECT COUNT() FROM Case WHERE CreatedDate = LAST_N_DAYS:3",
+            &real
+        )
+        .unwrap(),
+        4
+    );
+    assert_eq!(
+        f.db.count(
+            "SELECT COUNT() FROM Case WHERE CreatedDate < YESTERDAY",
+            &real
+        )
+        .unwrap(),
+        0
+    );
+}
+
+#[test]
+fn order_limit_offset() {
+    let f = fixture();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "ORDER BY Score__c DESC NULLS LAST",
+            &["k1", "k4", "k2", "k3"],
+        ),
+        ("ORDER BY Score__c DESC", &["k1", "k4", "k2", "k3"]),
+        ("ORDER BY Score__c", &["k3", "k2", "k4", "k1"]),
+        (
+            "ORDER BY Score__c ASC NULLS LAST",
+            &["k2", "k4", "k1", "k3"],
+        ),
+        (
+            "ORDER BY Priority ASC, Score__c DESC",
+            &["k1", "k4", "k2", "k3"],
+        ),
+        (
+            "ORDER BY Contact.LastName NULLS LAST",
+            &["k1", "k2", "k4", "k3"],
+        ),
+        ("ORDER BY Sla__c DESC", &["k1", "k2", "k3", "k4"]),
+        ("ORDER BY CaseNumber LIMIT 2", &["k1", "k2"]),
+        ("ORDER BY CaseNumber LIMIT 2 OFFSET 1", &["k2", "k3"]),
+        ("ORDER BY CaseNumber OFFSET 3", &["k4"]),
+        ("ORDER BY CaseNumber OFFSET 10", &[]),
+        ("LIMIT 0", &[]),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(keys(&f, filter), *want, "{filter}");
+    }
+}
+
+#[test]
+fn parent_paths_nest_in_rest_shape() {
+    let f = fixture();
+    let rows = f
+        .db
+        .query(
+            "select Id, Subject, Contact.Name, Contact.Account.Name, Owner.Name, Case.Priority from case where Subject like 'k%' order by CaseNumber",
+            &opts(),
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 4);
+    let k1 = &rows[0];
+    let id = k1["Id"].as_str().unwrap();
+    assert_eq!(
+        k1["attributes"],
+        json!({"type": "Case", "url": format!("/services/data/v62.0/sobjects/Case/{id}")})
+    );
+    assert_eq!(k1["Priority"], "High");
+    assert_eq!(k1["Contact"]["attributes"]["type"], "Contact");
+    assert_eq!(k1["Contact"]["Name"], "Ann Lee");
+    assert_eq!(k1["Contact"]["Account"]["attributes"]["type"], "Account");
+    assert_eq!(k1["Contact"]["Account"]["Name"], "Acme");
+    assert_eq!(k1["Owner"]["attributes"]["type"], "Group");
+    assert_eq!(
+        k1["Owner"]["attributes"]["url"],
+        format!("/services/data/v62.0/sobjects/Group/{}", f.queue)
+    );
+    assert_eq!(k1["Owner"]["Name"], "Tier1 Support");
+    assert_eq!(
+        rows[1]["Owner"]["attributes"]["type"], "User",
+        "a polymorphic owner has its own type"
+    );
+    assert_eq!(rows[1]["Owner"]["Name"], "User");
+    assert_eq!(rows[2]["Contact"], Value::Null, "no parent: null");
+    assert_eq!(
+        rows[3]["Contact"]["Account"],
+        Value::Null,
+        "a contact without account"
+    );
+}
+
+#[test]
+fn child_subqueries_nest_total_size_done_records() {
+    let f = fixture();
+    let rows = f
+        .db
+        .query(
+            "SELECT Subject, (SELECT CommentBody, IsPublished FROM CaseComments ORDER BY CommentBody DESC), \
+             (SELECT Id FROM CaseComments WHERE IsPublished = true LIMIT 5) FROM Case WHERE Subject LIKE 'k1%' OR Subject LIKE 'k2%' ORDER BY Subject",
+            &opts(),
+        )
+        .unwrap();
+    let comments = &rows[0]["CaseComments"];
+    // Two subqueries on one relationship: the later one wins the key, as in a JSON object.
+    assert_eq!(comments["totalSize"], 1);
+    assert_eq!(comments["done"], true);
+    let rows = f
+        .db
+        .query(
+            "SELECT Subject, (SELECT CommentBody, IsPublished FROM CaseComments ORDER BY CommentBody DESC) FROM Case ORDER BY Subject LIMIT 2",
+            &opts(),
+        )
+        .unwrap();
+    let c = &rows[0]["CaseComments"];
+    assert_eq!(c["totalSize"], 2);
+    assert_eq!(c["done"], true);
+    let bodies: Vec<&str> = c["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["CommentBody"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, vec!["second", "first"]);
+    assert_eq!(c["records"][0]["attributes"]["type"], "CaseComment");
+    assert_eq!(c["records"][1]["IsPublished"], true);
+    assert_eq!(rows[1]["CaseComments"], Value::Null, "no children: null");
+    let acct = f
+        .db
+        .query("SELECT Name, (SELECT LastName FROM Contacts), (SELECT Subject FROM Cases) FROM Account WHERE Name = 'Acme'", &opts())
+        .unwrap();
+    assert_eq!(acct[0]["Contacts"]["records"][0]["LastName"], "Lee");
+    assert_eq!(
+        acct[0]["Cases"]["totalSize"], 1,
+        "the case's account comes from its contact"
+    );
+    let e = err(&f, "SELECT Id, (SELECT Id FROM Nopes) FROM Case");
+    assert_eq!(e.http_status(), 400);
+}
+
+#[test]
+fn count_and_query_all() {
+    let f = fixture();
+    let o = opts();
+    assert_eq!(
+        f.db.count("SELECT COUNT() FROM Case WHERE Priority = 'High'", &o)
+            .unwrap(),
+        2
+    );
+    assert_eq!(f.db.count("SELECT COUNT() FROM Case", &o).unwrap(), 4);
+    let out =
+        f.db.query_output("SELECT COUNT() FROM Case WHERE Priority = 'High'", &o)
+            .unwrap();
+    assert_eq!((out.total_size, out.records.len()), (2, 0));
+    assert_eq!(f.db.count("SELECT Id FROM Case LIMIT 3", &o).unwrap(), 3);
+    let c = WriteCtx::rest("005000000000001", "62.0");
+    let id =
+        f.db.query("SELECT Id FROM Case WHERE Priority = 'Low'", &o)
+            .unwrap()[0]["Id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    f.db.delete(&c, "Case", &id).unwrap();
+    assert_eq!(f.db.count("SELECT COUNT() FROM Case", &o).unwrap(), 3);
+    let all = QueryOpts {
+        include_deleted: true,
+        ..opts()
+    };
+    assert_eq!(f.db.count("SELECT COUNT() FROM Case", &all).unwrap(), 4);
+    assert_eq!(
+        f.db.count("SELECT COUNT() FROM Case WHERE IsDeleted = true", &all)
+            .unwrap(),
+        1
+    );
+    // 15- and 18-character ids compare equal.
+    let k1 =
+        f.db.query(
+            "SELECT Id FROM Case WHERE Priority = 'High' ORDER BY CaseNumber LIMIT 1",
+            &o,
+        )
+        .unwrap()[0]["Id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    assert_eq!(
+        f.db.count(
+            &format!("SELECT COUNT() FROM Case WHERE Id = '{}'", &k1[..15]),
+            &o
+        )
+        .unwrap(),
+        1
+    );
+    assert_eq!(
+        f.db.count(
+            &format!("SELECT COUNT() FROM Case WHERE Id IN ('{k1}')"),
+            &o
+        )
+        .unwrap(),
+        1
+    );
+}
+
+fn position(e: &DbError) -> (usize, usize) {
+    match e {
+        DbError::MalformedQuery { row, column, .. } => (*row, *column),
+        other => panic!("not MALFORMED_QUERY: {other:?}"),
+    }
+}
+
+#[test]
+fn errors_are_salesforce_shaped_with_positions() {
+    let f = fixture();
+    let e = err(&f, "SELECT Id FROM Case WHERE");
+    assert_eq!((e.error_code(), e.http_status()), ("MALFORMED_QUERY", 400));
+    assert_eq!(position(&e), (1, 26));
+    assert!(
+        e.message().contains("ERROR at Row:1:Column:26"),
+        "{}",
+        e.message()
+    );
+    assert!(
+        e.message().contains("unexpected token: <EOF>"),
+        "{}",
+        e.message()
+    );
+    let e = err(&f, "SELECT Id\nFROM Case\nWHERE Subject = = 'x'");
+    assert_eq!(position(&e), (3, 17));
+    assert!(e.message().contains("unexpected token: '='"));
+    let e = err(&f, "SELECT Id, Foo FROM Case");
+    assert_eq!(
+        (e.error_code(), e.fields()),
+        ("INVALID_FIELD", vec!["Foo".to_string()])
+    );
+    assert!(
+        e.message()
+            .contains("No such column 'Foo' on entity 'Case'"),
+        "{}",
+        e.message()
+    );
+    assert!(e.message().contains("Column:12"), "{}", e.message());
+    let e = err(&f, "SELECT Contact.Bogus.Name FROM Case");
+    assert_eq!(e.error_code(), "INVALID_FIELD");
+    assert!(e
+        .message()
+        .contains("Didn't understand relationship 'Bogus'"));
+    let e = err(&f, "SELECT Id FROM Nope");
+    assert_eq!((e.error_code(), e.http_status()), ("INVALID_TYPE", 400));
+    assert!(e
+        .message()
+        .starts_with("sObject type 'Nope' is not supported."));
+    let e = err(&f, "SELECT Id FROM Case WHERE Subject = 5");
+    assert!(
+        e.message()
+            .contains("must be of type string and should be enclosed in quotes"),
+        "{}",
+        e.message()
+    );
+    let e = err(&f, "SELECT Id FROM Case WHERE IsClosed = 'true'");
+    assert!(
+        e.message()
+            .contains("must be of type boolean and should not be enclosed in quotes"),
+        "{}",
+        e.message()
+    );
+    assert_eq!(
+        err(&f, "SELECT Id FROM Case WHERE IsClosed LIKE 'x'").error_code(),
+        "INVALID_QUERY_FILTER_OPERATOR"
+    );
+    assert_eq!(
+        err(&f, "SELECT Id FROM Case WHERE Id = 'xyz'").error_code(),
+        "INVALID_QUERY_FILTER_OPERATOR"
+    );
+    assert_eq!(
+        err(
+            &f,
+            "SELECT Id FROM Case WHERE Due__c = 2026-12-04T00:00:00Z"
+        )
+        .error_code(),
+        "MALFORMED_QUERY"
+    );
+    assert_eq!(
+        err(&f, "SELECT Id FROM Case WHERE Subject < null").error_code(),
+        "MALFORMED_QUERY"
+    );
+    for bad in [
+        "",
+        "SELECT",
+        "SELECT FROM Case",
+        "SELECT Id FROM",
+        "SELECT Id FROM Case GROUP BY Status",
+        "SELECT Id FROM Case LIMIT -1",
+        "SELECT Id FROM Case LIMIT x",
+        "SELECT Id FROM Case WHERE Subject IN ()",
+        "SELECT Id FROM Case WHERE Subject = :bind",
+        "SELECT Id FROM Case WHERE (Subject = 'a'",
+        "SELECT Id FROM Case WHERE Subject = 'unterminated",
+        "SELECT Id FROM Case WHERE CreatedDate = LAST_N_DAYS",
+        "SELECT Id FROM Case WHERE CreatedDate = 2026-13-45",
+        "SELECT COUNT(), Id FROM Case",
+        "SELECT Id, (SELECT Id, (SELECT Id FROM CaseComments) FROM CaseComments) FROM Case",
+        "SELECT Id FROM KnowledgeArticleVersion",
+        "SELECT Description FROM Case ORDER BY Description",
+        "DELETE FROM Case",
+    ] {
+        let e = f.db.query(bad, &opts()).expect_err(bad);
+        assert_eq!(e.error_code(), "MALFORMED_QUERY", "{bad}: {e:?}");
+    }
+    let long = format!(
+        "SELECT Id FROM Case WHERE Subject = '{}'",
+        "x".repeat(100_001)
+    );
+    assert_eq!(err(&f, &long).error_code(), "MALFORMED_QUERY");
+    let deep = format!(
+        "SELECT Id FROM Case WHERE {}Subject = 'x'{}",
+        "(".repeat(5_000),
+        ")".repeat(5_000)
+    );
+    assert_eq!(err(&f, &deep).error_code(), "MALFORMED_QUERY");
+    // Accepted no-op clauses.
+    assert_eq!(
+        f.db.query(
+            "SELECT Id FROM Case WITH SECURITY_ENFORCED LIMIT 1 FOR VIEW",
+            &opts()
+        )
+        .unwrap()
+        .len(),
+        1
+    );
+}
+
+#[test]
+fn knowledge_queries_need_publish_status() {
+    let db = org();
+    let rows = db
+        .query(
+            "SELECT Id, Title, UrlName, Summary, ArticleNumber, KnowledgeArticleId, LastPublishedDate FROM KnowledgeArticleVersion \
+             WHERE PublishStatus = 'Online' AND Language = 'en_US' AND IsLatestVersion = true ORDER BY Title",
+            &opts(),
+        )
+        .unwrap();
+    assert!(rows.len() >= 5);
+    assert!(rows
+        .iter()
+        .all(|r| r["attributes"]["type"] == "KnowledgeArticleVersion"
+            && r["ArticleNumber"].is_string()));
+    let kav = db.query("SELECT Title, Body__c FROM Knowledge__kav WHERE PublishStatus = 'Online' AND UrlName = 'reset-password'", &opts()).unwrap();
+    assert!(kav[0]["Body__c"]
+        .as_str()
+        .unwrap()
+        .contains("Forgot password"));
+    let e = db
+        .query(
+            "SELECT Body__c FROM KnowledgeArticleVersion WHERE PublishStatus = 'Online'",
+            &opts(),
+        )
+        .unwrap_err();
+    assert_eq!(e.error_code(), "INVALID_FIELD");
+}
+
+#[test]
+fn sosl_search() {
+    let db = org();
+    let hits = db
+        .search("FIND {password} IN ALL FIELDS RETURNING KnowledgeArticleVersion(Id, Title, Language WHERE PublishStatus = 'Online' AND Language = 'en_US')", "62.0")
+        .unwrap();
+    let titles: Vec<&str> = hits.iter().map(|h| h["Title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"How to reset your password"), "{titles:?}");
+    assert!(hits
+        .iter()
+        .all(|h| h["Language"] == "en_US" && h["attributes"]["type"] == "KnowledgeArticleVersion"));
+    // Without RETURNING: Id only, from every searchable object (the contact, and
+    // the case whose ContactEmail is the contact's).
+    let hits = db.search("find {SCORPIO}", "62.0").unwrap();
+    let mut types: Vec<&str> = hits
+        .iter()
+        .map(|h| h["attributes"]["type"].as_str().unwrap())
+        .collect();
+    types.sort();
+    assert_eq!(types, vec!["Case", "Contact"]);
+    assert!(hits.iter().all(|h| h.len() == 2 && h["Id"].is_string()));
+    let hits = db
+        .search("FIND {hank.scorpio@globex.example} IN EMAIL FIELDS RETURNING Contact(Name, Account.Name), Account", "62.0")
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["Name"], "Hank Scorpio");
+    assert_eq!(hits[0]["Account"]["Name"], "Globex Corporation");
+    let hits = db
+        .search(
+            "FIND {pass*d} RETURNING Knowledge__kav(Title WHERE PublishStatus = 'Online' LIMIT 1)",
+            "62.0",
+        )
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    let both = db
+        .search(
+            "FIND {globex OR initech} RETURNING Account(Name ORDER BY Name)",
+            "62.0",
+        )
+        .unwrap();
+    let names: Vec<&str> = both.iter().map(|h| h["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["Globex Corporation", "Initech"]);
+    assert!(
+        db.search("FIND {globex initech} RETURNING Account(Name)", "62.0")
+            .unwrap()
+            .is_empty(),
+        "words are ANDed"
+    );
+    assert_eq!(
+        db.search("FIND {hank} RETURNING Contact LIMIT 0", "62.0")
+            .unwrap()
+            .len(),
+        0
+    );
+    for bad in [
+        "FIND password",
+        "FIND {a}",
+        "FIND {unterminated",
+        "SELECT Id FROM Case",
+        "FIND {ok} RETURNING",
+    ] {
+        let e = db.search(bad, "62.0").expect_err(bad);
+        assert!(
+            ["MALFORMED_SEARCH", "MALFORMED_QUERY"].contains(&e.error_code()),
+            "{bad}: {e:?}"
+        );
+    }
+    assert_eq!(
+        db.search("FIND {hank} RETURNING Nope", "62.0")
+            .unwrap_err()
+            .error_code(),
+        "INVALID_TYPE"
+    );
+}
+
+const VOCAB: &[&str] = &[
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "LIKE",
+    "ORDER",
+    "BY",
+    "LIMIT",
+    "OFFSET",
+    "ASC",
+    "DESC",
+    "NULLS",
+    "FIRST",
+    "LAST",
+    "COUNT()",
+    "(",
+    ")",
+    ",",
+    ".",
+    "=",
+    "!=",
+    "<>",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "'x'",
+    "'\\'",
+    "null",
+    "true",
+    "1",
+    "-2.5",
+    "2026-01-01",
+    "2026-01-01T00:00:00Z",
+    "TODAY",
+    "LAST_N_DAYS:3",
+    ":",
+    "Id",
+    "Subject",
+    "Case",
+    "Contact",
+    "Contact.Account.Name",
+    "Owner.Name",
+    "CaseComments",
+    "Score__c",
+    "{",
+    "}",
+    "FIND",
+    "RETURNING",
+    "*",
+    "é",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,200}") {
+        let f = fixture();
+        let _ = f.db.query(&text, &opts());
+        let _ = f.db.search(&text, "62.0");
+    }
+
+    #[test]
+    fn soql_like_token_soup_never_panics(toks in proptest::collection::vec(proptest::sample::select(VOCAB), 0..30)) {
+        let f = fixture();
+        let text = toks.join(" ");
+        let _ = f.db.query(&text, &opts());
+        let _ = f.db.query(&format!("SELECT Id FROM Case WHERE {text}"), &opts());
+        let _ = f.db.search(&format!("FIND {{x}} {text}"), "62.0");
+    }
+}
