@@ -5,6 +5,7 @@
 
 mod coerce;
 mod error;
+mod modify;
 pub(crate) mod store;
 pub(crate) mod write;
 
@@ -153,8 +154,9 @@ impl Db {
     pub fn create(&self, ctx: &WriteCtx, object: &str, fields: Record) -> Result<String, DbError> {
         let mut store = self.store.write();
         let (id, event) = store.create(ctx, object, fields)?;
-        drop(store);
+        // Appended under the store lock: replay order is commit order.
         self.events.append(event);
+        drop(store);
         Ok(id)
     }
 
@@ -180,8 +182,8 @@ impl Db {
     ) -> Result<(), DbError> {
         let mut store = self.store.write();
         let event = store.update(ctx, object, id, fields)?;
-        drop(store);
         self.events.append(event);
+        drop(store);
         Ok(())
     }
 
@@ -189,20 +191,25 @@ impl Db {
     /// Case deletes its comments too.
     pub fn delete(&self, ctx: &WriteCtx, object: &str, id: &str) -> Result<(), DbError> {
         let mut store = self.store.write();
-        let events = store.delete(ctx, object, id)?;
-        drop(store);
-        for e in events {
+        for e in store.delete(ctx, object, id)? {
             self.events.append(e);
         }
+        drop(store);
         Ok(())
+    }
+
+    /// Removes a record for good, appending no event and keeping nothing for
+    /// `queryAll` (to roll back an all-or-none composite's creations).
+    pub fn purge(&self, object: &str, id: &str) -> Result<(), DbError> {
+        self.store.write().purge(object, id)
     }
 
     /// Restores a soft-deleted record.
     pub fn undelete(&self, ctx: &WriteCtx, object: &str, id: &str) -> Result<(), DbError> {
         let mut store = self.store.write();
         let event = store.undelete(ctx, object, id)?;
-        drop(store);
         self.events.append(event);
+        drop(store);
         Ok(())
     }
 
@@ -219,8 +226,8 @@ impl Db {
     ) -> Result<Upserted, DbError> {
         let mut store = self.store.write();
         let (outcome, event) = store.upsert(ctx, object, ext_field, value, fields, update_only)?;
-        drop(store);
         self.events.append(event);
+        drop(store);
         Ok(outcome)
     }
 
@@ -237,9 +244,8 @@ impl Db {
         crate::soql::run(&store, soql, opts)
     }
 
-    /// The number of rows a query matches (`SELECT COUNT() FROM …`, or any
-    /// query's row count before LIMIT/OFFSET are applied... after them, as
-    /// Salesforce's `totalSize`).
+    /// `SELECT COUNT() FROM …`'s count; for other queries the number of rows
+    /// returned (after LIMIT/OFFSET), i.e. Salesforce's `totalSize`.
     pub fn count(&self, soql: &str, opts: &QueryOpts) -> Result<usize, DbError> {
         Ok(self.query_output(soql, opts)?.total_size)
     }

@@ -101,6 +101,20 @@ impl Store {
         }
     }
 
+    /// Removes a row for good.
+    pub(crate) fn purge(&mut self, object: &str, id: &str) -> Result<(), DbError> {
+        let obj = self.object_or_404(object)?;
+        let table = storage_name(obj).to_string();
+        let id = ids::normalize(id).ok_or_else(DbError::not_found)?;
+        match self.tables.get_mut(&table).and_then(|t| t.remove(&id)) {
+            Some(_) => {
+                self.records -= 1;
+                Ok(())
+            }
+            None => Err(DbError::not_found()),
+        }
+    }
+
     /// The stored row with this id, whatever its object (by key prefix), and
     /// the object it belongs to.
     pub(crate) fn find(&self, id: &str) -> Option<(&ObjectDef, &Record)> {

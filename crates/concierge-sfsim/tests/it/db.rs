@@ -365,6 +365,19 @@ fn delete_is_soft_and_visible_to_query_all() {
     );
     db.undelete(&c, "Case", &id).unwrap();
     assert_eq!(db.query(&q, &opts()).unwrap().len(), 1);
+    // purge (composite rollback) removes the row for good, without an event.
+    let events_before = db.events().len();
+    let records_before = db.record_count();
+    db.purge("Case", &id).unwrap();
+    assert_eq!(db.record_count(), records_before - 1);
+    assert!(db.query(&q, &all).unwrap().is_empty());
+    assert_eq!(db.events().len(), events_before);
+    assert_eq!(db.purge("Case", &id).unwrap_err().error_code(), "NOT_FOUND");
+    let id = db
+        .create(&c, "Case", rec(json!({"Subject": "again"})))
+        .unwrap();
+    let q = format!("SELECT Id FROM Case WHERE Id = '{id}'");
+    assert_eq!(db.query(&q, &opts()).unwrap().len(), 1);
 }
 
 #[test]
