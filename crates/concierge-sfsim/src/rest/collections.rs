@@ -218,7 +218,10 @@ async fn delete_many(
                     ApiError::bad_request("MALFORMED_ID", format!("malformed id {id}"))
                 })?;
             state.db.delete(&write_ctx(&ctx), &object, &id)?;
-            Ok(None)
+            Ok(Some(Undo::Deleted {
+                object,
+                id: id.clone(),
+            }))
         })();
         (Some(id), outcome)
     });

@@ -252,6 +252,12 @@ async fn composite(
                         });
                     }
                 }
+                ("DELETE", _, [object, id]) => {
+                    undo.push(Undo::Deleted {
+                        object: object.clone(),
+                        id: id.clone(),
+                    });
+                }
                 _ => undo.extend(before),
             }
         }

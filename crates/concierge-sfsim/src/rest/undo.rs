@@ -11,8 +11,10 @@ use crate::server::SimState;
 /// How to reverse one write.
 #[derive(Debug, Clone)]
 pub(crate) enum Undo {
-    /// A created record: delete it.
+    /// A created record: purge it (no trace left for `queryAll`).
     Created { object: String, id: String },
+    /// A deleted record: undelete it.
+    Deleted { object: String, id: String },
     /// An updated record: put these values back.
     Updated {
         object: String,
@@ -62,7 +64,8 @@ pub(crate) fn rollback(state: &SimState, ctx: &Ctx, log: Vec<Undo>) {
     let wctx = write_ctx(ctx);
     for undo in log.into_iter().rev() {
         let result = match &undo {
-            Undo::Created { object, id } => state.db.delete(&wctx, object, id),
+            Undo::Created { object, id } => state.db.purge(object, id),
+            Undo::Deleted { object, id } => state.db.undelete(&wctx, object, id),
             Undo::Updated { object, id, before } => {
                 state.db.update(&wctx, object, id, before.clone())
             }

@@ -62,11 +62,15 @@ async fn all_or_none_rolls_back_and_halts() {
     let existing = sim
         .create(&token, "Case", json!({"Subject": "Untouched"}))
         .await;
+    let survivor = sim
+        .create(&token, "Case", json!({"Subject": "Survivor"}))
+        .await;
     let req = json!({
         "allOrNone": true,
         "compositeRequest": [
             {"method": "POST", "url": format!("/services/data/{V}/sobjects/Account"), "referenceId": "acc", "body": {"Name": "Rollback Co"}},
             {"method": "PATCH", "url": format!("/services/data/{V}/sobjects/Case/{existing}"), "referenceId": "upd", "body": {"Subject": "Touched"}},
+            {"method": "DELETE", "url": format!("/services/data/{V}/sobjects/Case/{survivor}"), "referenceId": "del"},
             {"method": "POST", "url": format!("/services/data/{V}/sobjects/Contact"), "referenceId": "bad", "body": {"FirstName": "No last name"}},
             {"method": "POST", "url": format!("/services/data/{V}/sobjects/Account"), "referenceId": "never", "body": {"Name": "Never"}}
         ]
@@ -74,14 +78,24 @@ async fn all_or_none_rolls_back_and_halts() {
     let (status, body) = json_of(sim.post(&token, &sim.api("composite"), &req).await).await;
     assert_eq!(status, 200, "{body}");
     let r = body["compositeResponse"].as_array().unwrap();
-    assert_eq!(r.len(), 4);
-    for i in [0, 1, 3] {
+    assert_eq!(r.len(), 5);
+    for i in [0, 1, 2, 4] {
         assert_eq!(r[i]["httpStatusCode"], 400, "{body}");
         assert_eq!(r[i]["body"][0]["errorCode"], "PROCESSING_HALTED");
     }
-    assert_eq!(r[3]["referenceId"], "never");
-    assert_eq!(r[2]["httpStatusCode"], 400);
-    assert_eq!(r[2]["body"][0]["errorCode"], "REQUIRED_FIELD_MISSING");
+    assert_eq!(r[4]["referenceId"], "never");
+    assert_eq!(r[3]["httpStatusCode"], 400);
+    assert_eq!(r[3]["body"][0]["errorCode"], "REQUIRED_FIELD_MISSING");
+    // The deleted case is back, and the created account left no trace even for queryAll.
+    let (status, _) = json_of(
+        sim.get(&token, &sim.api(&format!("sobjects/Case/{survivor}")))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let q = crate::query::urlencode("SELECT COUNT() FROM Account WHERE Name = 'Rollback Co'");
+    let (_, all) = json_of(sim.get(&token, &sim.api(&format!("queryAll?q={q}"))).await).await;
+    assert_eq!(all["totalSize"], 0);
     assert_eq!(
         count(
             &sim,
