@@ -18,6 +18,8 @@ pub enum SelectItem {
     CountAll,
     /// A parent-to-child subquery.
     Subquery(Box<Query>),
+    /// `FIELDS(ALL)`, `FIELDS(STANDARD)` or `FIELDS(CUSTOM)` (upper-cased kind).
+    Fields(String, usize),
 }
 
 /// A relative date literal (`TODAY`, `LAST_N_DAYS:7`).

@@ -162,6 +162,20 @@ impl<'a> Parser<'a> {
             {
                 self.at += 3;
                 select.push(SelectItem::CountAll);
+            } else if self.at_kw("FIELDS") && self.peek_at(1) == &Tok::LParen {
+                let pos = self.peek().pos;
+                self.at += 2;
+                let (kind, kpos) = self.ident()?;
+                let kind = kind.to_ascii_uppercase();
+                if !["ALL", "STANDARD", "CUSTOM"].contains(&kind.as_str()) {
+                    return Err(syntax_error(
+                        self.src,
+                        kpos,
+                        &format!("unexpected token: '{kind}'"),
+                    ));
+                }
+                self.expect(&Tok::RParen)?;
+                select.push(SelectItem::Fields(kind, pos));
             } else if self.peek().tok == Tok::LParen && !nested {
                 self.at += 1;
                 let sub = self.query(true)?;

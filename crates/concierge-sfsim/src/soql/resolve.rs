@@ -164,6 +164,31 @@ impl Resolver<'_> {
         for item in &q.select {
             match item {
                 SelectItem::CountAll => {}
+                SelectItem::Fields(kind, pos) => {
+                    if kind != "STANDARD" && q.limit.is_none_or(|l| l > 200) {
+                        return Err(positioned_query_error(
+                            self.src,
+                            *pos,
+                            "The SOQL FIELDS function must have a LIMIT of at most 200",
+                        ));
+                    }
+                    for f in obj.fields.iter().filter(|f| match kind.as_str() {
+                        "STANDARD" => !f.custom,
+                        "CUSTOM" => f.custom,
+                        _ => true,
+                    }) {
+                        let already = select
+                            .iter()
+                            .any(|s| matches!(s, RSelect::Field(p) if p.hops.is_empty() && p.field == f.name));
+                        if !already {
+                            select.push(RSelect::Field(RPath {
+                                hops: Vec::new(),
+                                field: f.name.clone(),
+                                ftype: f.field_type,
+                            }));
+                        }
+                    }
+                }
                 SelectItem::Field(p) => select.push(RSelect::Field(self.path(obj, p)?)),
                 SelectItem::Subquery(sub) => {
                     let rel =

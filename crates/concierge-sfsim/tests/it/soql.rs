@@ -3,6 +3,8 @@
 //! ordering, paging, parent paths, child subqueries, errors with positions,
 //! and a property test that no input panics.
 
+mod client;
+
 use concierge_sfsim::db::{Db, DbError, QueryOpts, WriteCtx};
 use concierge_sfsim::schema::{FieldDef, FieldType, Schema};
 use proptest::prelude::*;
