@@ -298,3 +298,87 @@ async fn topics_and_schemas_through_the_client() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A self-signed certificate for 127.0.0.1 in a temporary directory.
+struct TempCert {
+    dir: std::path::PathBuf,
+    pem: String,
+}
+
+impl Drop for TempCert {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn self_signed() -> TempCert {
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("pubsub-tls-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cert.pem"), ck.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), ck.key_pair.serialize_pem()).unwrap();
+    TempCert {
+        dir,
+        pem: ck.cert.pem(),
+    }
+}
+
+#[tokio::test]
+async fn subscribes_over_verified_tls() {
+    let cert = self_signed();
+    let mut config = SimConfig::default();
+    config.connected_apps.push(ConnectedApp {
+        client_id: APP.into(),
+        client_secret: SECRET.to_string().into(),
+        jwt_public_key_pem: None,
+        run_as_username: None,
+    });
+    config.tls = Some(concierge_sfsim::server::TlsFiles {
+        cert_pem: cert.dir.join("cert.pem"),
+        key_pem: cert.dir.join("key.pem"),
+    });
+    let sim = concierge_sfsim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    assert!(sim.url().starts_with("https://"));
+    let mut rest = SalesforceConfig::new(
+        Url::parse(&sim.url()).unwrap(),
+        AuthFlow::ClientCredentials {
+            client_id: APP.into(),
+            client_secret: SECRET.to_string().into(),
+        },
+    );
+    rest.extra_root_ca_pem = Some(cert.pem.clone());
+    let rest = Client::new(rest).unwrap();
+
+    // Without the simulator's CA the channel refuses the certificate.
+    let untrusting =
+        PubSubClient::from_client(rest.clone(), &pubsub_config(&sim, ReplayStart::Earliest))
+            .unwrap();
+    assert!(untrusting.get_topic(TOPIC).await.is_err());
+
+    let config = PubSubConfig {
+        extra_root_ca_pem: Some(cert.pem.clone()),
+        ..pubsub_config(&sim, ReplayStart::Earliest)
+    };
+    let client = PubSubClient::from_client(rest.clone(), &config).unwrap();
+    assert!(client.get_topic(TOPIC).await.unwrap().can_subscribe);
+    let sub = Subscriber::new(client, config, TOPIC, Arc::new(MemoryReplayStore::new()));
+    let (tx, mut rx) = mpsc::channel(10);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(sub.run(tx, async move {
+        let _ = stopped.await;
+    }));
+    let id = create_cases(&rest, 1, "over tls").await.remove(0);
+    let m = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.record_ids, vec![id]);
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+}
