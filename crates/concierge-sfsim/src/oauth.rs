@@ -260,7 +260,7 @@ async fn userinfo(State(state): State<SimState>, headers: HeaderMap) -> Response
         "utcOffset": 0,
         "updated_at": chrono::Utc::now().to_rfc3339(),
         "is_app_installed": true,
-        "organization_name": state.config.org_name,
+        "organization_name": state.config.org_name.clone().unwrap_or_else(|| state.db.org_name()),
     });
     (StatusCode::OK, Json(body)).into_response()
 }

@@ -38,8 +38,8 @@ const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything the simulator is started with.
 pub struct SimConfig {
-    /// The org's name (Organization.Name, userinfo).
-    pub org_name: String,
+    /// The org's name in userinfo; `None` uses the seed's.
+    pub org_name: Option<String>,
     /// Connected apps allowed to obtain tokens. The default holds one,
     /// `concierge-sim`, with a generated secret.
     pub connected_apps: Vec<ConnectedApp>,
@@ -107,7 +107,7 @@ pub fn generate_secret(n: usize) -> String {
 impl Default for SimConfig {
     fn default() -> Self {
         Self {
-            org_name: "Concierge Simulated Org".into(),
+            org_name: None,
             connected_apps: vec![ConnectedApp {
                 client_id: "concierge-sim".into(),
                 client_secret: SecretString::from(generate_secret(64)),

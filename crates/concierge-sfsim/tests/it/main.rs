@@ -7,6 +7,7 @@ mod bulk;
 mod composite;
 mod db;
 mod faults;
+mod jsforce;
 mod oauth;
 mod pubsub;
 mod query;
