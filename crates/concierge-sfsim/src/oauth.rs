@@ -1,10 +1,11 @@
 //! OAuth 2.0 as Salesforce speaks it: `POST /services/oauth2/token` with the
 //! JWT bearer, client credentials, refresh token and username-password flows,
 //! `POST /services/oauth2/revoke` and `GET /services/oauth2/userinfo`.
-//! Claims and credentials are checked in [`grants`]; tokens live in
+//! The partner SOAP `login` call lives in [`soap`]. Claims and credentials are checked in [`grants`]; tokens live in
 //! [`crate::session::Sessions`].
 
 mod grants;
+mod soap;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -89,6 +90,7 @@ pub fn router(state: SimState) -> Router {
         .route("/services/oauth2/revoke", post(revoke).get(revoke_get))
         .route("/services/oauth2/userinfo", get(userinfo).post(userinfo))
         .route("/id/{org}/{user}", get(userinfo))
+        .route("/services/Soap/u/{version}", post(soap::login))
         .with_state(state)
 }
 

@@ -115,6 +115,20 @@ fn check_secret(app: &ConnectedApp, secret: &str) -> Result<(), OAuthError> {
     }
 }
 
+/// The active user with this username whose password (with or without the
+/// security token appended) is `given`.
+pub(crate) fn check_password(state: &SimState, username: &str, given: &str) -> Option<User> {
+    let user = find_user(state, username)?;
+    let pw = user.password.as_deref()?;
+    let with_token = format!("{pw}{}", user.security_token.as_deref().unwrap_or(""));
+    (user.active && (given == pw || given == with_token)).then_some(user)
+}
+
+/// The session a user gets.
+pub(crate) fn session_of(state: &SimState, user: &User) -> Session {
+    session_for(state, user)
+}
+
 /// `grant_type=password`: username, password (+ security token), client id and secret.
 pub(super) fn password(state: &SimState, p: &HashMap<String, String>) -> Result<Value, OAuthError> {
     let app = app(state, p.get("client_id"))?;
@@ -122,14 +136,7 @@ pub(super) fn password(state: &SimState, p: &HashMap<String, String>) -> Result<
     let (Some(username), Some(given)) = (p.get("username"), p.get("password")) else {
         return Err(OAuthError::auth_failure());
     };
-    let user = find_user(state, username).ok_or_else(OAuthError::auth_failure)?;
-    let Some(pw) = user.password.as_deref() else {
-        return Err(OAuthError::auth_failure());
-    };
-    let with_token = format!("{pw}{}", user.security_token.as_deref().unwrap_or(""));
-    if !user.active || (given != pw && *given != with_token) {
-        return Err(OAuthError::auth_failure());
-    }
+    let user = check_password(state, username, given).ok_or_else(OAuthError::auth_failure)?;
     Ok(token_response(
         state,
         app,

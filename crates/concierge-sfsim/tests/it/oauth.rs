@@ -351,3 +351,59 @@ async fn sessions_expire() {
     assert_eq!(status, 401);
     assert_eq!(body[0]["errorCode"], "INVALID_SESSION_ID");
 }
+
+fn soap_envelope(username: &str, password: &str) -> String {
+    // As simple-salesforce sends it.
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8" ?>
+<env:Envelope xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com">
+  <env:Header><urn:CallOptions><urn:client>simple-salesforce</urn:client><urn:defaultNamespace>sf</urn:defaultNamespace></urn:CallOptions></env:Header>
+  <env:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>{username}</n1:username><n1:password>{password}</n1:password></n1:login></env:Body>
+</env:Envelope>"#
+    )
+}
+
+fn xml_value(xml: &str, tag: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(xml[start..end].to_string())
+}
+
+#[tokio::test]
+async fn soap_login_gives_a_rest_session() {
+    let sim = TestSim::start_with(with_password).await;
+    let user = sim.username();
+    let res = sim
+        .http
+        .post(sim.url("/services/Soap/u/59.0"))
+        .header("content-type", "text/xml")
+        .header("SOAPAction", "login")
+        .body(soap_envelope(&user, "s3cret-pw"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let xml = res.text().await.unwrap();
+    let session = xml_value(&xml, "sessionId").unwrap();
+    let server_url = xml_value(&xml, "serverUrl").unwrap();
+    let org = sim.sim.db().org_id();
+    assert_eq!(
+        server_url,
+        format!("{}/services/Soap/u/59.0/{org}", sim.sim.url())
+    );
+    assert_eq!(xml_value(&xml, "organizationId").unwrap(), org);
+    assert_eq!(xml_value(&xml, "userName").unwrap(), user);
+    assert_eq!(sim.get(&session, &sim.api("sobjects/")).await.status(), 200);
+
+    let res = sim
+        .http
+        .post(sim.url("/services/Soap/u/59.0"))
+        .header("content-type", "text/xml")
+        .body(soap_envelope(&user, "wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 500);
+    let xml = res.text().await.unwrap();
+    assert_eq!(xml_value(&xml, "faultcode").unwrap(), "sf:INVALID_LOGIN");
+}
