@@ -76,6 +76,11 @@ fn endpoint(config: &PubSubConfig) -> Result<Endpoint, PubSubError> {
         "https" => {
             let mut tls = ClientTlsConfig::new().with_webpki_roots();
             if let Some(pem) = &config.extra_root_ca_pem {
+                if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                    return Err(PubSubError::Config(
+                        "extra_root_ca_pem holds no PEM certificate".into(),
+                    ));
+                }
                 tls = tls.ca_certificate(Certificate::from_pem(pem.as_bytes()));
             }
             ep = ep

@@ -137,6 +137,9 @@ impl Subscriber {
         let mut attempt: u32 = 0;
         let mut force_earliest = false;
         let mut first = true;
+        // Re-authenticate at once on the first UNAUTHENTICATED after progress;
+        // back off on repeated ones (credentials that keep failing).
+        let mut last_unauthenticated = false;
         loop {
             if !first {
                 bump(&self.metrics.reconnects, 1);
@@ -148,6 +151,7 @@ impl Subscriber {
                 .await;
             if progressed {
                 attempt = 0;
+                last_unauthenticated = false;
             }
             let err = match ended {
                 Ended::Shutdown => return Ok(()),
@@ -163,9 +167,10 @@ impl Subscriber {
                     tracing::info!(topic = %self.topic, "Pub/Sub session refused; re-authenticating");
                     bump(&self.metrics.auth_refreshes, 1);
                     self.client.invalidate_session().await;
-                    if attempt == 0 {
+                    if !last_unauthenticated {
                         delay = None;
                     }
+                    last_unauthenticated = true;
                 }
                 PubSubError::Status {
                     code: tonic::Code::InvalidArgument,

@@ -7,8 +7,9 @@
 //! big-endian bytes.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Status, Streaming};
@@ -114,7 +115,7 @@ impl Subscription {
         let mut keepalive = interval_at(Instant::now() + period, period);
         keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            match self.deliver().await {
+            match self.deliver(&mut drops).await {
                 Ok(true) => keepalive.reset(),
                 Ok(false) => {}
                 Err(()) => return,
@@ -123,11 +124,7 @@ impl Subscription {
                 biased;
                 changed = drops.changed() => {
                     if changed.is_ok() {
-                        let _ = self.tx.send(Err(status(
-                            tonic::Code::Unavailable,
-                            "sfdc.platform.eventbus.grpc.service.unavailable",
-                            format!("The service is unavailable: the stream was closed. rpcId: {}", rpc_id()),
-                        ))).await;
+                        self.cut().await;
                     }
                     return;
                 }
@@ -172,9 +169,23 @@ impl Subscription {
         }
     }
 
+    /// Ends the stream with UNAVAILABLE (the drop fault).
+    async fn cut(&self) {
+        let unavailable = status(
+            tonic::Code::Unavailable,
+            "sfdc.platform.eventbus.grpc.service.unavailable",
+            format!(
+                "The service is unavailable: the stream was closed. rpcId: {}",
+                rpc_id()
+            ),
+        );
+        // A client that stopped reading gets its stream closed without the status.
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.tx.send(Err(unavailable))).await;
+    }
+
     /// Sends what is outstanding and available; `Ok(true)` when something was
-    /// sent, `Err` when the client is gone.
-    async fn deliver(&mut self) -> Result<bool, ()> {
+    /// sent, `Err` when the client is gone or the stream was cut.
+    async fn deliver(&mut self, drops: &mut watch::Receiver<u64>) -> Result<bool, ()> {
         let mut sent = false;
         while self.pending > 0 {
             let max = usize::try_from(self.pending)
@@ -206,7 +217,16 @@ impl Subscription {
                 rpc_id: rpc_id(),
                 pending_num_requested: self.pending,
             };
-            self.tx.send(Ok(resp)).await.map_err(|_| ())?;
+            // A client that stops reading must not keep the drop fault from cutting it.
+            tokio::select! {
+                r = self.tx.send(Ok(resp)) => r.map_err(|_| ())?,
+                changed = drops.changed() => {
+                    if changed.is_ok() {
+                        self.cut().await;
+                    }
+                    return Err(());
+                }
+            }
             sent = true;
         }
         Ok(sent)
