@@ -6,10 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bulk;
+mod composite;
 mod oauth;
 mod pubsub;
 mod rest;
 mod retries;
+mod sim;
 mod soql;
 mod support;
 mod tls;
