@@ -2,7 +2,7 @@
 //! (the SOQL is checked at once), the job runs in the background
 //! (`UploadComplete` → `InProgress` → `JobComplete`), results come back as
 //! RFC 4180 CSV pages with `Sforce-Locator` / `Sforce-NumberOfRecords`, and
-//! jobs can be aborted, deleted and listed. Ingest jobs are not simulated.
+//! jobs can be aborted, deleted and listed. Ingest jobs live in [`ingest`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +23,7 @@ use crate::rest::{json_body, json_response, Ctx, PREFIX};
 use crate::server::SimState;
 
 mod csv;
+mod ingest;
 
 /// Most jobs kept (the oldest finished ones are forgotten beyond).
 pub const MAX_JOBS: usize = 1000;
@@ -44,6 +45,7 @@ struct Job {
 #[derive(Debug, Clone, Default)]
 pub struct Jobs {
     inner: Arc<Mutex<HashMap<String, Job>>>,
+    ingest: ingest::IngestJobs,
 }
 
 /// The Bulk API routes (mounted under the REST guard).
@@ -56,6 +58,7 @@ pub fn routes() -> Router<SimState> {
             get(info).patch(abort).delete(remove),
         )
         .route(&format!("{PREFIX}/jobs/query/{{id}}/results"), get(results))
+        .merge(ingest::routes())
 }
 
 fn invalid_job(message: impl Into<String>) -> ApiError {

@@ -75,6 +75,9 @@ fn get_ci<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 
 /// The value of a (possibly dotted) column in a record.
 fn lookup<'a>(record: &'a Map<String, Value>, column: &str) -> Option<&'a Value> {
+    if let Some(v) = record.get(column) {
+        return Some(v);
+    }
     let mut parts = column.split('.');
     let mut cur = get_ci(record, parts.next()?)?;
     for part in parts {
@@ -162,6 +165,80 @@ mod tests {
         assert_eq!(
             csv,
             "Id,Subject,Account.Name,N\n1,\"a, \"\"b\"\"\nc\",Acme,\n"
+        );
+    }
+}
+
+/// Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF) into rows.
+/// `None` when a quoted field is left open.
+pub(super) fn parse(text: &str, delimiter: char) -> Option<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    let mut at_start = true;
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    field.push('"');
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => quoted = true,
+            c if c == delimiter => row.push(std::mem::take(&mut field)),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+                at_start = true;
+                continue;
+            }
+            c => field.push(c),
+        }
+        at_start = false;
+    }
+    if quoted {
+        return None;
+    }
+    if !at_start {
+        row.push(field);
+        rows.push(row);
+    }
+    Some(rows)
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn parses_quotes_and_line_endings() {
+        let rows = parse(
+            "Name,Note\r\n\"Acme, Inc\",\"say \"\"hi\"\"\nthere\"\r\nB,\n",
+            ',',
+        )
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["Name".to_string(), "Note".into()],
+                vec!["Acme, Inc".into(), "say \"hi\"\nthere".into()],
+                vec!["B".into(), "".into()],
+            ]
+        );
+        assert!(parse("\"open", ',').is_none());
+        assert_eq!(
+            parse("a|b", '|').unwrap(),
+            vec![vec!["a".to_string(), "b".into()]]
         );
     }
 }

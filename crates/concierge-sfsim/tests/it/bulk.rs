@@ -183,3 +183,148 @@ async fn bad_jobs_are_refused_and_finished_jobs_cannot_be_aborted() {
     assert_eq!(status, 400);
     let _ = V;
 }
+
+async fn wait_ingest(sim: &TestSim, token: &str, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, info) =
+            json_of(sim.get(token, &sim.api(&format!("jobs/ingest/{id}"))).await).await;
+        assert_eq!(status, 200, "{info}");
+        if ["JobComplete", "Failed", "Aborted"].contains(&info["state"].as_str().unwrap()) {
+            return info;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ingest job never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn run_ingest(sim: &TestSim, token: &str, job: Value, csv: &str) -> (String, Value) {
+    let (status, info) = json_of(sim.post(token, &sim.api("jobs/ingest/"), &job).await).await;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["state"], "Open");
+    let id = info["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        info["contentUrl"],
+        json!(format!("services/data/{V}/jobs/ingest/{id}/batches"))
+    );
+    let res = sim
+        .http
+        .put(sim.api(&format!("jobs/ingest/{id}/batches")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let (status, info) = json_of(
+        sim.patch(
+            token,
+            &sim.api(&format!("jobs/ingest/{id}")),
+            &json!({"state": "UploadComplete"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{info}");
+    let done = wait_ingest(sim, token, &id).await;
+    (id, done)
+}
+
+#[tokio::test]
+async fn ingest_insert_with_a_failing_row() {
+    let sim = TestSim::start().await;
+    let token = sim.token().await;
+    let csv = "FirstName,LastName,Email\nAda,Ingested,ada@ingest.example\n\"Bob, Jr\",Ingested,\nNo,,nolast@ingest.example\n";
+    let (id, done) = run_ingest(
+        &sim,
+        &token,
+        json!({"object": "Contact", "operation": "insert", "contentType": "CSV", "lineEnding": "LF"}),
+        csv,
+    )
+    .await;
+    assert_eq!(done["state"], "JobComplete", "{done}");
+    assert_eq!(done["numberRecordsProcessed"], 3);
+    assert_eq!(done["numberRecordsFailed"], 1);
+
+    let ok = sim
+        .get(
+            &token,
+            &sim.api(&format!("jobs/ingest/{id}/successfulResults/")),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = ok.lines().collect();
+    assert_eq!(lines[0], "sf__Id,sf__Created,FirstName,LastName,Email");
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines[1].starts_with("003") && lines[1].contains(",true,Ada,Ingested,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains("\"Bob, Jr\""), "{}", lines[2]);
+
+    let bad = sim
+        .get(
+            &token,
+            &sim.api(&format!("jobs/ingest/{id}/failedResults/")),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = bad.lines().collect();
+    assert_eq!(lines[0], "sf__Id,sf__Error,FirstName,LastName,Email");
+    assert!(lines[1].contains("REQUIRED_FIELD_MISSING"), "{}", lines[1]);
+
+    let q = crate::query::urlencode("SELECT COUNT() FROM Contact WHERE LastName = 'Ingested'");
+    let (_, body) = json_of(sim.get(&token, &sim.api(&format!("query?q={q}"))).await).await;
+    assert_eq!(body["totalSize"], 2);
+}
+
+#[tokio::test]
+async fn ingest_upsert_by_external_id() {
+    let sim = TestSim::start().await;
+    let token = sim.token().await;
+    let url = sim.api("sobjects/Case/Concierge_Conversation_Id__c/bulk-1");
+    let (status, _) = json_of(sim.patch(&token, &url, &json!({"Subject": "Before"})).await).await;
+    assert_eq!(status, 201);
+    let csv = "Concierge_Conversation_Id__c,Subject\nbulk-1,After\nbulk-2,Brand new\n";
+    let (id, done) = run_ingest(
+        &sim,
+        &token,
+        json!({"object": "Case", "operation": "upsert", "externalIdFieldName": "Concierge_Conversation_Id__c"}),
+        csv,
+    )
+    .await;
+    assert_eq!(done["numberRecordsFailed"], 0, "{done}");
+    let ok = sim
+        .get(
+            &token,
+            &sim.api(&format!("jobs/ingest/{id}/successfulResults/")),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(ok.contains(",false,bulk-1,After"), "{ok}");
+    assert!(ok.contains(",true,bulk-2,Brand new"), "{ok}");
+    let (_, case) = json_of(sim.get(&token, &url).await).await;
+    assert_eq!(case["Subject"], "After");
+    // A finished job refuses more data.
+    let res = sim
+        .http
+        .put(sim.api(&format!("jobs/ingest/{id}/batches")))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body("Subject\nx\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
