@@ -114,6 +114,13 @@ impl Call {
     }
 }
 
+/// Why a call failed: while getting a session, or the call itself.
+#[derive(Debug)]
+enum Failed {
+    Authenticating(Error),
+    Calling(Error),
+}
+
 /// A successful (2xx or 300) response.
 #[derive(Debug)]
 pub(crate) struct Reply {
@@ -143,26 +150,32 @@ impl Client {
         let started = Instant::now();
         let result = self.execute_inner(&call).instrument(span.clone()).await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        if let Err(e) = &result {
-            let code = match e {
-                Error::Timeout => "TIMEOUT",
-                Error::Transport(_) => "TRANSPORT",
-                Error::Decode(_) => "DECODE",
-                other => other.error_code().unwrap_or("OTHER"),
-            };
-            self.inner.counters.error(code);
-            span.in_scope(|| tracing::debug!(error = %e, "salesforce call failed"));
-        }
-        result
+        let e = match result {
+            Ok(reply) => return Ok(reply),
+            // Authentication failures were counted where they happened.
+            Err(Failed::Authenticating(e)) => return Err(e),
+            Err(Failed::Calling(e)) => e,
+        };
+        let code = match &e {
+            Error::Timeout => "TIMEOUT",
+            Error::Transport(_) => "TRANSPORT",
+            Error::Decode(_) => "DECODE",
+            other => other.error_code().unwrap_or("OTHER"),
+        };
+        self.inner.counters.error(code);
+        span.in_scope(|| tracing::debug!(error = %e, "salesforce call failed"));
+        Err(e)
     }
 
-    async fn execute_inner(&self, call: &Call) -> Result<Reply, Error> {
+    async fn execute_inner(&self, call: &Call) -> Result<Reply, Failed> {
         let cfg = &self.inner.config;
         let mut attempt: u32 = 0;
         let mut reauthenticated = false;
         loop {
-            let session = self.session().await?;
-            let url = self.resolve(&session, &call.target)?;
+            let session = self.session().await.map_err(Failed::Authenticating)?;
+            let url = self
+                .resolve(&session, &call.target)
+                .map_err(Failed::Calling)?;
             tracing::Span::current().record("attempts", attempt + 1);
             let failure = match self.send_once(call, &session, url).await {
                 Ok(reply) => return Ok(reply),
@@ -194,7 +207,7 @@ impl Client {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            return Err(failure.into_error());
+            return Err(Failed::Calling(failure.into_error()));
         }
     }
 

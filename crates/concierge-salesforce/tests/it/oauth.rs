@@ -200,6 +200,14 @@ async fn oauth_failure_is_typed_and_never_retried() {
         client.metrics().errors_by_code.get("invalid_grant"),
         Some(&1)
     );
+    // Through a REST call: the same typed error, counted once.
+    assert!(matches!(client.versions().await, Err(Error::Auth { .. })));
+    assert_eq!(
+        client.metrics().errors_by_code.get("invalid_grant"),
+        Some(&2)
+    );
+    assert_eq!(client.metrics().errors_by_code.len(), 1);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

@@ -376,3 +376,34 @@ async fn limits_describe_search_and_versions() {
         "Case"
     );
 }
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    fn big_stream() -> axum::body::Body {
+        let chunks =
+            (0..33).map(|_| Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 1 << 20])));
+        axum::body::Body::from_stream(tokio_stream::iter(chunks))
+    }
+    let org = org(|_| {
+        Router::new()
+            // Streamed: no Content-Length, the limit trips while reading.
+            .route(&format!("{V}/limits/"), get(|| async { big_stream() }))
+            // Declared: refused from the Content-Length alone.
+            .route(
+                &format!("{V}/sobjects/"),
+                get(|| async { vec![b' '; 33 << 20] }),
+            )
+    })
+    .await;
+    let client = Client::new(config(&org.url)).unwrap();
+    for e in [
+        client.limits().await.unwrap_err(),
+        client.describe_global().await.unwrap_err(),
+    ] {
+        match e {
+            Error::Decode(m) => assert!(m.contains("larger than"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(client.metrics().retries, 0);
+}
