@@ -58,9 +58,23 @@ struct OAuthError {
     error_description: String,
 }
 
-/// The login URL's origin, `https://login.salesforce.com` style: the default `aud`.
+/// The default JWT `aud`: the login URL's origin (`https://login.salesforce.com`,
+/// `https://test.salesforce.com`, or the simulator), except for My Domain
+/// login URLs, where Salesforce expects the authorization server's URL:
+/// `https://test.salesforce.com` for sandboxes (`*.sandbox.my.salesforce.com`),
+/// `https://login.salesforce.com` otherwise (`*.my.salesforce.com`).
 pub(crate) fn default_audience(login_url: &Url) -> String {
-    login_url.origin().ascii_serialization()
+    let host = login_url
+        .host_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if host.ends_with(".sandbox.my.salesforce.com") {
+        "https://test.salesforce.com".to_owned()
+    } else if host.ends_with(".my.salesforce.com") {
+        "https://login.salesforce.com".to_owned()
+    } else {
+        login_url.origin().ascii_serialization()
+    }
 }
 
 /// `{login_url}/services/oauth2/{endpoint}`, keeping any path prefix of the login URL.
@@ -258,6 +272,12 @@ mod tests {
             oauth_url(&login, "token").as_str(),
             "https://login.salesforce.com/services/oauth2/token"
         );
+        let test = Url::parse("https://test.salesforce.com/").unwrap();
+        assert_eq!(default_audience(&test), "https://test.salesforce.com");
+        let my = Url::parse("https://acme.my.salesforce.com").unwrap();
+        assert_eq!(default_audience(&my), "https://login.salesforce.com");
+        let sandbox = Url::parse("https://acme--uat.sandbox.my.salesforce.com").unwrap();
+        assert_eq!(default_audience(&sandbox), "https://test.salesforce.com");
         let sim = Url::parse("http://127.0.0.1:8443/prefix/").unwrap();
         assert_eq!(default_audience(&sim), "http://127.0.0.1:8443");
         assert_eq!(

@@ -18,7 +18,8 @@ pub enum AuthFlow {
         username: String,
         /// PEM (PKCS#8 or PKCS#1) RSA private key.
         private_key_pem: SecretString,
-        /// `aud`; default: the login URL's origin (`https://login.salesforce.com`).
+        /// `aud`; default: the login URL's origin, or `https://login.salesforce.com`
+        /// (`https://test.salesforce.com` for sandboxes) for a My Domain login URL.
         audience: Option<String>,
     },
     /// Client credentials (My Domain only), sent as HTTP Basic.
