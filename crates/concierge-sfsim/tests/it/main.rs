@@ -12,6 +12,7 @@ mod oauth;
 mod pubsub;
 mod query;
 mod rest;
+mod simple_salesforce;
 mod soql;
 mod tls;
 
