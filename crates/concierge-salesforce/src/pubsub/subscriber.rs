@@ -331,3 +331,87 @@ impl Subscriber {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pubsub::{MemoryReplayStore, PubSubSession, SessionSource};
+
+    #[derive(Debug)]
+    struct NoSession;
+
+    #[async_trait::async_trait]
+    impl SessionSource for NoSession {
+        async fn session(&self) -> Result<PubSubSession, PubSubError> {
+            Err(PubSubError::Session("none".into()))
+        }
+        async fn invalidate_session(&self) {}
+    }
+
+    fn subscriber(config: PubSubConfig) -> Subscriber {
+        let client = PubSubClient::new(Arc::new(NoSession), &config).unwrap();
+        Subscriber::new(
+            client,
+            config,
+            "/data/CaseChangeEvent",
+            Arc::new(MemoryReplayStore::new()),
+        )
+    }
+
+    #[tokio::test]
+    async fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let sub = subscriber(PubSubConfig {
+            endpoint: "http://127.0.0.1:1".into(),
+            backoff_initial_ms: 100,
+            backoff_max_ms: 1_000,
+            ..PubSubConfig::default()
+        });
+        for attempt in 0..40 {
+            let full = (100u64 << attempt.min(20)).min(1_000);
+            let d = sub.backoff(attempt).as_millis() as u64;
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d} ms");
+        }
+    }
+
+    #[tokio::test]
+    async fn shutdown_ends_a_subscriber_that_cannot_authenticate() {
+        let sub = subscriber(PubSubConfig {
+            endpoint: "http://127.0.0.1:1".into(),
+            backoff_initial_ms: 5,
+            backoff_max_ms: 10,
+            ..PubSubConfig::default()
+        });
+        let metrics = sub.metrics();
+        let (tx, _rx) = mpsc::channel(1);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(sub.run(tx, async move {
+            let _ = stopped.await;
+        }));
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while metrics.snapshot().reconnects < 2 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap();
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn bad_configurations_are_refused() {
+        let bad = |config: PubSubConfig| PubSubClient::new(Arc::new(NoSession), &config).is_err();
+        assert!(bad(PubSubConfig {
+            endpoint: "ftp://example.com".into(),
+            ..PubSubConfig::default()
+        }));
+        assert!(bad(PubSubConfig {
+            endpoint: "not a url".into(),
+            ..PubSubConfig::default()
+        }));
+        assert!(bad(PubSubConfig {
+            extra_root_ca_pem: Some("not pem".into()),
+            ..PubSubConfig::default()
+        }));
+    }
+}

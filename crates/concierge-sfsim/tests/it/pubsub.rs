@@ -481,3 +481,50 @@ async fn expired_sessions_end_the_stream_at_the_next_request() {
         .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
 }
+
+#[tokio::test]
+async fn the_all_events_topic_carries_every_entity_with_its_schema() {
+    let (sim, mut client, creds) = setup().await;
+    let mut first = fetch(ReplayPreset::Latest, vec![], 10);
+    first.topic_name = "/data/ChangeEvents".into();
+    let (_tx, mut all) = subscribe(&mut client, &creds, first).await.unwrap();
+    let mut first = fetch(ReplayPreset::Latest, vec![], 10);
+    first.topic_name = "/data/CaseCommentChangeEvent".into();
+    let (_tx2, mut comments) = subscribe(&mut client, &creds, first).await.unwrap();
+
+    let case = create_case(&sim, &creds.token, "with a comment").await;
+    let comment = sim
+        .create(
+            &creds.token,
+            "CaseComment",
+            json!({"ParentId": case, "CommentBody": "we are on it", "IsPublished": true}),
+        )
+        .await;
+    let mut events = Vec::new();
+    while events.len() < 2 {
+        events.extend(next_events(&mut all).await.events);
+    }
+    let case_schema = &events[0].event.as_ref().unwrap().schema_id;
+    let comment_schema = &events[1].event.as_ref().unwrap().schema_id;
+    assert_ne!(case_schema, comment_schema);
+
+    let resp = next_events(&mut comments).await;
+    assert_eq!(resp.events.len(), 1, "only the comment on its own topic");
+    let (header, fields) = decode(&mut client, &creds, &resp, 0).await;
+    assert_eq!(
+        get(&header, "entityName"),
+        &Avro::String("CaseComment".into())
+    );
+    assert_eq!(
+        get(&header, "recordIds"),
+        &Avro::Array(vec![Avro::String(comment)])
+    );
+    assert_eq!(
+        get(&fields, "CommentBody"),
+        &Avro::Union(1, Box::new(Avro::String("we are on it".into())))
+    );
+    assert_eq!(
+        get(&fields, "IsPublished"),
+        &Avro::Union(1, Box::new(Avro::Boolean(true)))
+    );
+}
