@@ -2,7 +2,7 @@
 //! (the SOQL is checked at once), the job runs in the background
 //! (`UploadComplete` → `InProgress` → `JobComplete`), results come back as
 //! RFC 4180 CSV pages with `Sforce-Locator` / `Sforce-NumberOfRecords`, and
-//! jobs can be aborted, deleted and listed. Ingest jobs live in [`ingest`].
+//! jobs can be aborted, deleted and listed. Ingest jobs live in the `ingest` submodule.
 
 use std::collections::HashMap;
 use std::sync::Arc;

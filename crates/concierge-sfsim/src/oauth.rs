@@ -1,7 +1,7 @@
 //! OAuth 2.0 as Salesforce speaks it: `POST /services/oauth2/token` with the
 //! JWT bearer, client credentials, refresh token and username-password flows,
 //! `POST /services/oauth2/revoke` and `GET /services/oauth2/userinfo`.
-//! The partner SOAP `login` call lives in [`soap`]. Claims and credentials are checked in [`grants`]; tokens live in
+//! The partner SOAP `login` call lives in `soap`. Claims and credentials are checked in `grants`; tokens live in
 //! [`crate::session::Sessions`].
 
 mod grants;

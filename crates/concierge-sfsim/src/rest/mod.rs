@@ -1,6 +1,6 @@
 //! The REST API under `/services/data/`: the versions list, and under
 //! `/services/data/vXX.X/` the sobject, query, search, composite, limits and
-//! Bulk API 2.0 endpoints. One guard ([`guard`]) applies to all versioned
+//! Bulk API 2.0 endpoints. One guard (`guard`) applies to all versioned
 //! calls: faults, the version check, the session, the daily API counter and
 //! the `Sforce-Limit-Info` header.
 //!
