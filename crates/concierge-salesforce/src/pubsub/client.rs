@@ -18,6 +18,9 @@ use super::proto::pub_sub_client::PubSubClient as Grpc;
 use super::proto::{FetchRequest, FetchResponse, SchemaRequest, TopicInfo, TopicRequest};
 use super::{PubSubConfig, PubSubError};
 
+/// How long `GetTopic` and `GetSchema` may take.
+const UNARY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// What the Pub/Sub API needs from an authenticated session.
 #[derive(Clone)]
 pub struct PubSubSession {
@@ -145,11 +148,12 @@ impl PubSubClient {
 
     /// `GetTopic`: whether the topic exists, may be subscribed to, and its schema id.
     pub async fn get_topic(&self, topic: &str) -> Result<TopicInfo, PubSubError> {
-        let req = self
+        let mut req = self
             .request(TopicRequest {
                 topic_name: topic.to_string(),
             })
             .await?;
+        req.set_timeout(UNARY_TIMEOUT);
         Ok(self.inner.grpc.clone().get_topic(req).await?.into_inner())
     }
 
@@ -161,11 +165,12 @@ impl PubSubClient {
         if let Some(s) = self.cached(schema_id)? {
             return Ok(s);
         }
-        let req = self
+        let mut req = self
             .request(SchemaRequest {
                 schema_id: schema_id.to_string(),
             })
             .await?;
+        req.set_timeout(UNARY_TIMEOUT);
         let info = self.inner.grpc.clone().get_schema(req).await?.into_inner();
         if info.schema_json.len() > self.inner.max_schema_bytes {
             return Err(PubSubError::Decode(format!(
