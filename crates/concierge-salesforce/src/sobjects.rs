@@ -230,11 +230,36 @@ impl Client {
         value: &str,
         fields: &Value,
     ) -> Result<UpsertOutcome, Error> {
+        self.upsert_inner(sobject, ext_field, value, fields, false)
+            .await
+    }
+
+    /// Like [`Client::upsert`] with `?updateOnly=true`: updates the record
+    /// with this external id, and fails (404 `NOT_FOUND`) instead of creating one.
+    pub async fn upsert_update_only(
+        &self,
+        sobject: &str,
+        ext_field: &str,
+        value: &str,
+        fields: &Value,
+    ) -> Result<UpsertOutcome, Error> {
+        self.upsert_inner(sobject, ext_field, value, fields, true)
+            .await
+    }
+
+    async fn upsert_inner(
+        &self,
+        sobject: &str,
+        ext_field: &str,
+        value: &str,
+        fields: &Value,
+        update_only: bool,
+    ) -> Result<UpsertOutcome, Error> {
         validate_name(sobject)?;
         validate_name(ext_field)?;
         validate_external_value(value)?;
         require_object(fields)?;
-        let call = Call::data(
+        let mut call = Call::data(
             Method::PATCH,
             "upsert",
             &["sobjects", sobject, ext_field, value],
@@ -242,6 +267,9 @@ impl Client {
         .sobject(sobject)
         .idempotency(Idempotency::Idempotent)
         .json(fields)?;
+        if update_only {
+            call.query.push(("updateOnly", "true".to_owned()));
+        }
         let reply = self.execute(call).await?;
         match reply.status {
             300 => {

@@ -407,3 +407,47 @@ fn rand_suffix() -> u64 {
         .unwrap()
         .as_nanos() as u64
 }
+
+#[tokio::test]
+async fn upsert_on_an_old_api_version_and_update_only() {
+    let sim = start(|_| {}).await;
+    // Before v46 an upsert that updates answers a bare 204: the id is read back.
+    let mut cfg = jwt_config(&sim);
+    cfg.api_version = "45.0".into();
+    let old = Client::new(cfg).unwrap();
+    let created = old
+        .upsert("Case", EXT, "conv-old-api", &json!({"Subject":"Old API"}))
+        .await
+        .unwrap();
+    assert!(created.created);
+    let updated = old
+        .upsert("Case", EXT, "conv-old-api", &json!({"Status":"Working"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        updated,
+        concierge_salesforce::UpsertOutcome {
+            id: created.id.clone(),
+            created: false
+        }
+    );
+
+    let client = Client::new(jwt_config(&sim)).unwrap();
+    let e = client
+        .upsert_update_only("Case", EXT, "conv-missing", &json!({"Subject":"x"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Api { status: 404, .. }), "{e:?}");
+    let o = client
+        .upsert_update_only("Case", EXT, "conv-old-api", &json!({"Priority":"Low"}))
+        .await
+        .unwrap();
+    assert_eq!((o.id.as_str(), o.created), (created.id.as_str(), false));
+    let soql = Soql::select(&["Id"])
+        .from("Case")
+        .where_eq(EXT, "conv-missing")
+        .build()
+        .unwrap();
+    assert_eq!(client.query::<Value>(&soql).await.unwrap().total_size, 0);
+    sim.shutdown().await;
+}
