@@ -69,7 +69,9 @@ pub struct PubSubClient {
 fn endpoint(config: &PubSubConfig) -> Result<Endpoint, PubSubError> {
     let url = url::Url::parse(&config.endpoint)
         .map_err(|e| PubSubError::Config(format!("endpoint {}: {e}", config.endpoint)))?;
-    let mut ep = Endpoint::from_shared(config.endpoint.clone())
+    // gRPC paths are absolute: only the origin counts (`…:7443/` works too).
+    let origin = url.origin().ascii_serialization();
+    let mut ep = Endpoint::from_shared(origin)
         .map_err(|e| PubSubError::Config(format!("endpoint {}: {e}", config.endpoint)))?
         .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
         .http2_keep_alive_interval(Duration::from_secs(60))

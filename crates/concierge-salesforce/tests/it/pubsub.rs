@@ -53,7 +53,8 @@ fn rest_client(sim: &RunningSim) -> Client {
 
 fn pubsub_config(sim: &RunningSim, start_from: ReplayStart) -> PubSubConfig {
     PubSubConfig {
-        endpoint: sim.url(),
+        // With a trailing slash, as `Url::to_string` writes it.
+        endpoint: format!("{}/", sim.url()),
         batch_size: 4,
         start_from,
         backoff_initial_ms: 10,
