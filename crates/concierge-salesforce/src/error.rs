@@ -105,10 +105,10 @@ impl Error {
     /// [`crate::retry`] for the idempotency rule the client applies.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RequestLimitExceeded { .. }
-            | Error::Unavailable(_)
-            | Error::Timeout
-            | Error::Transport(_) => true,
+            Error::RequestLimitExceeded { .. } | Error::Unavailable(_) | Error::Timeout => true,
+            // A certificate the client does not trust will not become trusted
+            // by asking again; every other connection failure may pass.
+            Error::Transport(message) => !message.to_ascii_lowercase().contains("certificate"),
             Error::Api { status, errors } => {
                 matches!(status, 502..=504)
                     || errors.iter().any(|e| {
@@ -158,5 +158,7 @@ mod tests {
         assert!(bad.to_string().contains("MALFORMED_QUERY"));
         assert!(Error::RequestLimitExceeded { retry_after: None }.is_retryable());
         assert!(!Error::MultipleChoices(vec![]).is_retryable());
+        assert!(Error::Transport("connection reset by peer".into()).is_retryable());
+        assert!(!Error::Transport("invalid peer certificate: UnknownIssuer".into()).is_retryable());
     }
 }

@@ -249,7 +249,7 @@ async fn a_create_that_timed_out_is_not_repeated_but_a_read_is() {
                 post(move || {
                     c.fetch_add(1, Ordering::SeqCst);
                     async {
-                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        tokio::time::sleep(Duration::from_secs(3)).await;
                         StatusCode::CREATED
                     }
                 }),
@@ -259,7 +259,7 @@ async fn a_create_that_timed_out_is_not_repeated_but_a_read_is() {
                 get(move || {
                     r.fetch_add(1, Ordering::SeqCst);
                     async {
-                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        tokio::time::sleep(Duration::from_secs(3)).await;
                         case_json()
                     }
                 }),
@@ -267,7 +267,7 @@ async fn a_create_that_timed_out_is_not_repeated_but_a_read_is() {
     })
     .await;
     let mut cfg = config(&org.url);
-    cfg.timeout = Duration::from_millis(300);
+    cfg.timeout = Duration::from_millis(600);
     cfg.max_retries = 2;
     let client = Client::new(cfg).unwrap();
     let e = client

@@ -337,7 +337,7 @@ async fn recovers_from_injected_faults() {
 
     // A slow read times out and is retried; a slow create is not.
     let mut cfg = jwt_config(&sim);
-    cfg.timeout = Duration::from_millis(400);
+    cfg.timeout = Duration::from_millis(1000);
     cfg.max_retries = 2;
     let impatient = Client::new(cfg).unwrap();
     impatient.session().await.unwrap();
