@@ -10,6 +10,24 @@
 //! - `replay` — [`ReplayStore`]: where the last processed replay id lives.
 //! - `subscriber` — [`Subscriber`]: flow control, at-least-once delivery to a
 //!   channel, reconnects with backoff, re-authentication, replay fallback.
+//!
+//! ```no_run
+//! # async fn demo(client: concierge_salesforce::Client) -> Result<(), concierge_salesforce::pubsub::PubSubError> {
+//! use std::sync::Arc;
+//! use concierge_salesforce::pubsub::{MemoryReplayStore, PubSubClient, PubSubConfig, Subscriber};
+//!
+//! let config = PubSubConfig::default(); // api.pubsub.salesforce.com:7443
+//! let pubsub = PubSubClient::from_client(client, &config)?;
+//! let subscriber = Subscriber::new(pubsub, config, "/data/CaseChangeEvent", Arc::new(MemoryReplayStore::new()));
+//! let metrics = subscriber.metrics();
+//! let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+//! tokio::spawn(subscriber.run(tx, std::future::pending()));
+//! while let Some(event) = rx.recv().await {
+//!     println!("{} {} {:?} changed {:?}", event.entity_name, event.change_type, event.record_ids, event.changed_fields);
+//! }
+//! # let _ = metrics.snapshot();
+//! # Ok(()) }
+//! ```
 
 mod avro;
 mod client;
