@@ -118,6 +118,18 @@ impl Client {
         .json()
     }
 
+    /// `PATCH jobs/query/{id}` `{"state":"Aborted"}`: stops a query job.
+    pub async fn bulk_query_abort(&self, job_id: &str) -> Result<BulkJobInfo, Error> {
+        validate_job_id(job_id)?;
+        let call = Call::data(
+            Method::PATCH,
+            "bulk_query_abort",
+            &["jobs", "query", job_id],
+        )
+        .json(&serde_json::json!({ "state": "Aborted" }))?;
+        self.execute(call).await?.json()
+    }
+
     /// Polls the job every `poll` until `JobComplete`; `Failed` or
     /// `Aborted` is an error (code `BULK_JOB_FAILED`/`BULK_JOB_ABORTED`),
     /// and so is still running after `timeout` ([`Error::Timeout`]).
@@ -202,7 +214,8 @@ impl Client {
         })
     }
 
-    /// Runs a Bulk query to the end: create, wait, read every page, parse the CSV.
+    /// Runs a Bulk query to the end: create, wait, read every page, parse the
+    /// CSV. A job still running at `timeout` is aborted and [`Error::Timeout`] returned.
     pub async fn bulk_query_all_rows(
         &self,
         soql: &Soql,
@@ -210,7 +223,15 @@ impl Client {
         timeout: Duration,
     ) -> Result<Vec<BTreeMap<String, String>>, Error> {
         let job = self.bulk_query(soql, false).await?;
-        self.bulk_query_wait(&job.id, poll, timeout).await?;
+        if let Err(e) = self.bulk_query_wait(&job.id, poll, timeout).await {
+            if matches!(e, Error::Timeout) {
+                // Best effort: do not leave the job running for nobody.
+                if let Err(abort) = self.bulk_query_abort(&job.id).await {
+                    tracing::warn!(job_id = %job.id, error = %abort, "could not abort a timed-out bulk query");
+                }
+            }
+            return Err(e);
+        }
         let mut rows = Vec::new();
         let mut locator: Option<String> = None;
         for _ in 0..MAX_RESULT_PAGES {

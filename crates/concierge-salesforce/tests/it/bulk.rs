@@ -39,7 +39,11 @@ fn bulk_org_routes(
         )
         .route(
             &format!("{V}/jobs/query/{{id}}"),
-            get(move |Path(id): Path<String>| {
+            axum::routing::patch(|Path(id): Path<String>, Json(body): Json<Value>| async move {
+                assert_eq!(body, json!({"state":"Aborted"}));
+                Json(json!({"id":id,"operation":"query","object":"Case","state":"Aborted"}))
+            })
+            .get(move |Path(id): Path<String>| {
                 assert_eq!(id, JOB);
                 let n = polls.fetch_add(1, Ordering::SeqCst);
                 async move {
@@ -130,6 +134,20 @@ async fn failed_job_and_wait_timeout() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Timeout));
+    assert!(!org2.state.seen().iter().any(|s| s.method == "PATCH"));
+
+    // The whole run aborts the job it gave up on.
+    let soql = Soql::select(&["Id"]).from("Case").build().unwrap();
+    let e = client
+        .bulk_query_all_rows(&soql, Duration::from_millis(10), Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Timeout));
+    let last = org2.state.seen().pop().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str()),
+        ("PATCH", "/services/data/v62.0/jobs/query/750xx000000001AAA")
+    );
     assert!(matches!(
         client
             .bulk_query_wait("../x", Duration::ZERO, Duration::ZERO)
