@@ -5,7 +5,7 @@
 //! runs in a `tracing` span (method, operation, sobject, status, attempts,
 //! duration) that never carries a token.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 use reqwest::Method;
@@ -16,7 +16,7 @@ use url::Url;
 
 use super::Client;
 use crate::auth::Session;
-use crate::http::{error_from_response, read_limited, transport_error, MAX_BODY};
+use crate::http::{error_from_response, read_limited, retry_after, transport_error, MAX_BODY};
 use crate::limits::LimitInfo;
 use crate::retry::{self, Failure, Idempotency};
 use crate::Error;
@@ -177,9 +177,9 @@ impl Client {
                 .resolve(&session, &call.target)
                 .map_err(Failed::Calling)?;
             tracing::Span::current().record("attempts", attempt + 1);
-            let failure = match self.send_once(call, &session, url).await {
+            let (failure, retry_after) = match self.send_once(call, &session, url).await {
                 Ok(reply) => return Ok(reply),
-                Err(failure) => failure,
+                Err(failed) => failed,
             };
             if let Failure::Response(Error::Api { status: 401, .. }) = &failure {
                 if !reauthenticated {
@@ -193,10 +193,6 @@ impl Client {
             if attempt < cfg.max_retries && retry::should_retry(&failure, call.idempotency) {
                 attempt += 1;
                 self.inner.counters.retry();
-                let retry_after = match failure.error() {
-                    Error::RequestLimitExceeded { retry_after } => *retry_after,
-                    _ => None,
-                };
                 let wait = retry::backoff(
                     attempt,
                     cfg.retry_base_delay,
@@ -211,7 +207,13 @@ impl Client {
         }
     }
 
-    async fn send_once(&self, call: &Call, session: &Session, url: Url) -> Result<Reply, Failure> {
+    /// One attempt. A failure comes with the server's `Retry-After`, if any.
+    async fn send_once(
+        &self,
+        call: &Call,
+        session: &Session,
+        url: Url,
+    ) -> Result<Reply, (Failure, Option<Duration>)> {
         self.inner.counters.call();
         let mut request = self
             .inner
@@ -232,8 +234,8 @@ impl Client {
         }
         let response = match request.send().await {
             Ok(r) => r,
-            Err(e) if e.is_connect() => return Err(Failure::NotSent(transport_error(e))),
-            Err(e) => return Err(Failure::MaybeSent(transport_error(e))),
+            Err(e) if e.is_connect() => return Err((Failure::NotSent(transport_error(e)), None)),
+            Err(e) => return Err((Failure::MaybeSent(transport_error(e)), None)),
         };
         let status = response.status().as_u16();
         tracing::Span::current().record("status", status);
@@ -247,8 +249,8 @@ impl Client {
         }
         let body = match read_limited(response, MAX_BODY).await {
             Ok(b) => b,
-            Err(e @ Error::Decode(_)) => return Err(Failure::Response(e)),
-            Err(e) => return Err(Failure::MaybeSent(e)),
+            Err(e @ Error::Decode(_)) => return Err((Failure::Response(e), None)),
+            Err(e) => return Err((Failure::MaybeSent(e), None)),
         };
         if (200..300).contains(&status) || status == 300 {
             Ok(Reply {
@@ -257,9 +259,8 @@ impl Client {
                 body,
             })
         } else {
-            Err(Failure::Response(error_from_response(
-                status, &headers, &body,
-            )))
+            let error = error_from_response(status, &headers, &body);
+            Err((Failure::Response(error), retry_after(&headers)))
         }
     }
 

@@ -223,8 +223,30 @@ async fn honours_retry_after() {
         r.headers_mut().insert("retry-after", "1".parse().unwrap());
         r
     });
-    let org = org(move |_| router).await;
-    let mut cfg = config(&org.url);
+    let org1 = org(move |_| router).await;
+    let mut cfg = config(&org1.url);
+    cfg.retry_max_delay = Duration::from_secs(5);
+    let client = Client::new(cfg).unwrap();
+    let started = Instant::now();
+    client.get("Case", CASE, None).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+    // A 503 with Retry-After too.
+    let (router, calls) = flaky(1, || {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "1")],
+            "down for maintenance",
+        )
+            .into_response()
+    });
+    let org2 = org(move |_| router).await;
+    let mut cfg = config(&org2.url);
     cfg.retry_max_delay = Duration::from_secs(5);
     let client = Client::new(cfg).unwrap();
     let started = Instant::now();
