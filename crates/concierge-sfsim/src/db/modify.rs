@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::coerce::format_datetime;
 use super::store::storage_name;
-use super::write::{is_deleted, text_eq, Mode};
+use super::write::{is_deleted, Mode};
 use super::{DbError, Record, Store, Upserted, WriteCtx};
 use crate::events::{ChangeEvent, ChangeType};
 use crate::ids;
@@ -74,9 +74,7 @@ impl Store {
             e.values
                 .insert("LastModifiedDate".into(), Value::String(now.clone()));
         }
-        if let Some(rowm) = self.row_mut(storage_name(&obj), &id) {
-            *rowm = row;
-        }
+        self.insert_row(storage_name(&obj), id, row);
         Ok(e)
     }
 
@@ -93,13 +91,14 @@ impl Store {
         let mut doomed = vec![(storage_name(&obj).to_string(), id.clone())];
         if obj.name == "Case" {
             if let Some(cc) = self.schema.object("CaseComment").cloned() {
+                let parent = Value::String(id.clone());
                 let children: Vec<String> = self
-                    .rows(&cc)
-                    .filter(|r| {
-                        !is_deleted(r)
-                            && r.get("ParentId").and_then(Value::as_str) == Some(id.as_str())
+                    .lookup(storage_name(&cc), "ParentId", &parent)
+                    .into_iter()
+                    .filter(|c| {
+                        self.row(&cc, c)
+                            .is_some_and(|r| r.get("ParentId") == Some(&parent))
                     })
-                    .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_string))
                     .collect();
                 if !children.is_empty() {
                     events.push(Self::event(ctx, &cc, ChangeType::Delete, children.clone()));
@@ -109,7 +108,7 @@ impl Store {
         }
         let now = Value::String(format_datetime(Utc::now()));
         for (table, rid) in doomed {
-            if let Some(row) = self.row_mut(&table, &rid) {
+            if let Some(mut row) = self.row_mut(&table, &rid).map(|r| r.clone()) {
                 row.insert("IsDeleted".into(), Value::Bool(true));
                 row.insert("LastModifiedDate".into(), now.clone());
                 row.insert("SystemModstamp".into(), now.clone());
@@ -117,6 +116,7 @@ impl Store {
                     "LastModifiedById".into(),
                     Value::String(ctx.user_id.clone()),
                 );
+                self.insert_row(&table, rid, row);
             }
         }
         Ok(events)
@@ -148,9 +148,7 @@ impl Store {
         restored.insert("IsDeleted".into(), Value::Bool(false));
         self.check_unique(&obj, &restored, &canonical)?;
         let e = Self::event(ctx, &obj, ChangeType::Undelete, vec![canonical.clone()]);
-        if let Some(r) = self.row_mut(storage_name(&obj), &canonical) {
-            *r = restored;
-        }
+        self.insert_row(storage_name(&obj), canonical, restored);
         Ok(e)
     }
 
@@ -181,12 +179,7 @@ impl Store {
                 .collect()
         } else {
             let probe = Value::String(value.to_string());
-            self.rows(&obj)
-                .filter(|r| {
-                    !is_deleted(r) && r.get(&field.name).is_some_and(|v| text_eq(v, &probe))
-                })
-                .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_string))
-                .collect()
+            self.lookup(storage_name(&obj), &field.name, &probe)
         };
         // The body may repeat the external id; the URL's value wins.
         let dup_key = body

@@ -1,7 +1,7 @@
 //! [`Store`]: the tables behind [`super::Db`]'s lock, record lookup by id, and
 //! the REST shape of a stored record.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 
@@ -19,6 +19,24 @@ pub(crate) struct Store {
     tables: HashMap<String, BTreeMap<String, Record>>,
     pub(crate) autonumbers: HashMap<String, u64>,
     records: usize,
+    /// Live rows by (storage name, field) and lower-cased value: built on
+    /// first use for unique and external-id fields, then kept up to date by
+    /// every row change, so uniqueness checks and upserts do not scan.
+    indexes: HashMap<(String, String), HashMap<String, BTreeSet<String>>>,
+}
+
+/// The index key of a stored value (text compared case-insensitively).
+fn index_key(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.to_lowercase()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn live(row: &Record) -> bool {
+    row.get("IsDeleted") != Some(&Value::Bool(true))
 }
 
 /// The table an object's records live in: article types (`Knowledge__kav`)
@@ -59,6 +77,7 @@ impl Store {
             tables: HashMap::new(),
             autonumbers: HashMap::new(),
             records: 0,
+            indexes: HashMap::new(),
         }
     }
 
@@ -85,11 +104,14 @@ impl Store {
         self.tables.get(storage_name(obj))?.get(id)
     }
 
+    /// A row to change in place: only for fields no index covers.
     pub(crate) fn row_mut(&mut self, obj_storage: &str, id: &str) -> Option<&mut Record> {
         self.tables.get_mut(obj_storage)?.get_mut(id)
     }
 
+    /// Inserts or replaces a row, keeping the indexes up to date.
     pub(crate) fn insert_row(&mut self, obj_storage: &str, id: String, row: Record) {
+        self.reindex(obj_storage, &id, Some(&row));
         if self
             .tables
             .entry(obj_storage.to_string())
@@ -101,11 +123,62 @@ impl Store {
         }
     }
 
+    /// Moves `id` in every index of `storage` from its current row's values to
+    /// `new`'s (`None`, or a deleted row: out of the indexes).
+    fn reindex(&mut self, storage: &str, id: &str, new: Option<&Record>) {
+        let old = self
+            .tables
+            .get(storage)
+            .and_then(|t| t.get(id))
+            .filter(|r| live(r));
+        let new = new.filter(|r| live(r));
+        for ((s, field), idx) in self.indexes.iter_mut() {
+            if s != storage {
+                continue;
+            }
+            if let Some(k) = old.and_then(|r| r.get(field)).and_then(index_key) {
+                if let Some(set) = idx.get_mut(&k) {
+                    set.remove(id);
+                    if set.is_empty() {
+                        idx.remove(&k);
+                    }
+                }
+            }
+            if let Some(k) = new.and_then(|r| r.get(field)).and_then(index_key) {
+                idx.entry(k).or_default().insert(id.to_string());
+            }
+        }
+    }
+
+    /// The ids of live rows of `storage` whose `field` equals `value`
+    /// (case-insensitively), in id (creation) order.
+    pub(crate) fn lookup(&mut self, storage: &str, field: &str, value: &Value) -> Vec<String> {
+        let key = (storage.to_string(), field.to_string());
+        if !self.indexes.contains_key(&key) {
+            let mut idx: HashMap<String, BTreeSet<String>> = HashMap::new();
+            for (id, row) in self.tables.get(storage).into_iter().flatten() {
+                if let Some(k) = row.get(field).filter(|_| live(row)).and_then(index_key) {
+                    idx.entry(k).or_default().insert(id.clone());
+                }
+            }
+            self.indexes.insert(key.clone(), idx);
+        }
+        let Some(k) = index_key(value) else {
+            return Vec::new();
+        };
+        self.indexes
+            .get(&key)
+            .and_then(|idx| idx.get(&k))
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Removes a row for good.
     pub(crate) fn purge(&mut self, object: &str, id: &str) -> Result<(), DbError> {
         let obj = self.object_or_404(object)?;
         let table = storage_name(obj).to_string();
         let id = ids::normalize(id).ok_or_else(DbError::not_found)?;
+        self.reindex(&table, &id, None);
         match self.tables.get_mut(&table).and_then(|t| t.remove(&id)) {
             Some(_) => {
                 self.records -= 1;

@@ -32,13 +32,6 @@ pub(super) fn is_deleted(row: &Record) -> bool {
     row.get("IsDeleted") == Some(&Value::Bool(true))
 }
 
-pub(super) fn text_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
-        _ => a == b,
-    }
-}
-
 impl Store {
     /// Validates and coerces a body: canonical field names → stored values.
     pub(crate) fn validate_body(
@@ -168,21 +161,18 @@ impl Store {
     }
 
     pub(super) fn check_unique(
-        &self,
+        &mut self,
         obj: &ObjectDef,
         row: &Record,
         self_id: &str,
     ) -> Result<(), DbError> {
+        let storage = storage_name(obj).to_string();
         for f in obj.fields.iter().filter(|f| f.unique) {
             let Some(v) = row.get(&f.name).filter(|v| !v.is_null()) else {
                 continue;
             };
-            if let Some(other) = self.rows(obj).find(|r| {
-                !is_deleted(r)
-                    && r.get("Id").and_then(Value::as_str) != Some(self_id)
-                    && r.get(&f.name).is_some_and(|o| text_eq(o, v))
-            }) {
-                let other_id = other.get("Id").and_then(Value::as_str).unwrap_or_default();
+            let others = self.lookup(&storage, &f.name, v);
+            if let Some(other_id) = others.iter().find(|o| o.as_str() != self_id) {
                 return Err(DbError::DuplicateValue {
                     message: format!(
                         "duplicate value found: {} duplicates value on record with id: {other_id}",

@@ -3,7 +3,9 @@
 //! OFFSET/LIMIT, and the REST shape of each row with nested parents and child
 //! subqueries.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -21,6 +23,9 @@ pub(crate) struct Evaluator<'a> {
     pub store: &'a Store,
     pub include_deleted: bool,
     pub api_version: String,
+    /// Child rows grouped by their link to the parent ("Object.Field" → parent
+    /// id → rows), built once per subquery so subqueries do not rescan.
+    pub children: RefCell<HashMap<String, HashMap<String, Vec<&'a Record>>>>,
 }
 
 fn to_time(v: &Value, t: FieldType) -> Option<DateTime<Utc>> {
@@ -178,14 +183,26 @@ impl<'a> Evaluator<'a> {
     /// The matching rows of `q` (filtered, ordered, offset and limited) and
     /// how many matched before OFFSET/LIMIT.
     pub fn rows(&self, q: &RQuery, parent_link: Option<(&str, &str)>) -> (Vec<&'a Record>, usize) {
-        let mut rows: Vec<&'a Record> = self
-            .store
-            .rows(&q.obj)
+        let candidates: Vec<&'a Record> = match parent_link {
+            None => self.store.rows(&q.obj).collect(),
+            Some((field, id)) => {
+                let key = format!("{}.{field}", q.obj.name);
+                let mut cache = self.children.borrow_mut();
+                let groups = cache.entry(key).or_insert_with(|| {
+                    let mut g: HashMap<String, Vec<&'a Record>> = HashMap::new();
+                    for r in self.store.rows(&q.obj) {
+                        if let Some(p) = r.get(field).and_then(Value::as_str) {
+                            g.entry(p.to_string()).or_default().push(r);
+                        }
+                    }
+                    g
+                });
+                groups.get(id).cloned().unwrap_or_default()
+            }
+        };
+        let mut rows: Vec<&'a Record> = candidates
+            .into_iter()
             .filter(|r| self.include_deleted || r.get("IsDeleted") != Some(&Value::Bool(true)))
-            .filter(|r| {
-                parent_link
-                    .is_none_or(|(field, id)| r.get(field).and_then(Value::as_str) == Some(id))
-            })
             .filter(|r| q.cond.as_ref().is_none_or(|c| self.test(r, c)))
             .collect();
         if !q.order.is_empty() {

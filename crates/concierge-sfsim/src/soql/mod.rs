@@ -86,6 +86,7 @@ pub(crate) fn run(store: &Store, soql: &str, opts: &QueryOpts) -> Result<QueryOu
         store,
         include_deleted: opts.include_deleted,
         api_version: opts.api_version.trim_start_matches('v').to_string(),
+        children: Default::default(),
     };
     let (rows, _matched) = ev.rows(&rq, None);
     if rq.count {

@@ -269,6 +269,7 @@ pub(crate) fn run(store: &Store, sosl: &str, api_version: &str) -> Result<Vec<Re
         store,
         include_deleted: false,
         api_version: api_version.trim_start_matches('v').to_string(),
+        children: Default::default(),
     };
     let mut out = Vec::new();
     for mut q in targets {

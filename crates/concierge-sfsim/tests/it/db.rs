@@ -725,3 +725,56 @@ fn describe_reports_fields_and_relationships() {
         "DUPLICATE_VALUE"
     );
 }
+
+#[test]
+fn unique_and_external_id_lookups_follow_every_change() {
+    let db = org();
+    let c = ctx(&db);
+    let f = "Concierge_Conversation_Id__c";
+    let a = db.create(&c, "Case", rec(json!({f: "x"}))).unwrap();
+    db.update(&c, "Case", &a, rec(json!({f: "y"}))).unwrap();
+    let b = db.create(&c, "Case", rec(json!({f: "X"}))).unwrap();
+    let dup = db.create(&c, "Case", rec(json!({f: "Y"}))).unwrap_err();
+    assert!(dup.message().ends_with(&a), "{}", dup.message());
+    db.delete(&c, "Case", &a).unwrap();
+    let c2 = db.create(&c, "Case", rec(json!({f: "y"}))).unwrap();
+    assert_eq!(
+        db.undelete(&c, "Case", &a).unwrap_err().error_code(),
+        "DUPLICATE_VALUE"
+    );
+    let up = db
+        .upsert(&c, "Case", f, "Y", rec(json!({"Subject": "s"})), false)
+        .unwrap();
+    assert_eq!(up, Upserted::Updated(c2.clone()));
+    assert_eq!(
+        db.upsert(&c, "Case", f, "x", rec(json!({})), true).unwrap(),
+        Upserted::Updated(b)
+    );
+    db.purge("Case", &c2).unwrap();
+    let again = db
+        .upsert(&c, "Case", f, "y", rec(json!({})), false)
+        .unwrap();
+    assert!(
+        matches!(again, Upserted::Created(ref id) if *id != a && *id != c2),
+        "{again:?}"
+    );
+    // Many records: still one match each, found without a scan.
+    for i in 0..2_000 {
+        db.create(&c, "Case", rec(json!({f: format!("bulk-{i}")})))
+            .unwrap();
+    }
+    let hit = db
+        .upsert(
+            &c,
+            "Case",
+            f,
+            "BULK-1999",
+            rec(json!({"Subject": "found"})),
+            true,
+        )
+        .unwrap();
+    let Upserted::Updated(id) = hit else {
+        panic!("{hit:?}")
+    };
+    assert_eq!(db.get("Case", &id, None, "62.0").unwrap()[f], "bulk-1999");
+}
