@@ -161,7 +161,7 @@ impl Db {
     }
 
     /// One record in REST shape (`attributes` then fields); all fields, or the
-    /// named ones. Deleted records are NOT_FOUND.
+    /// named ones. Deleted records are ENTITY_IS_DELETED (404).
     pub fn get(
         &self,
         object: &str,

@@ -239,10 +239,10 @@ impl Store {
             message: format!("{} ID: id value of incorrect type: {id}", obj.name),
             fields: vec!["Id".to_string()],
         })?;
-        let row = self
-            .row(obj, &canonical)
-            .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
-            .ok_or_else(DbError::not_found)?;
+        let row = self.row(obj, &canonical).ok_or_else(DbError::not_found)?;
+        if !live(row) {
+            return Err(DbError::EntityIsDeleted);
+        }
         let names = match fields {
             None => None,
             Some(list) => {

@@ -340,7 +340,7 @@ fn delete_is_soft_and_visible_to_query_all() {
     db.delete(&c, "Case", &id).unwrap();
     assert_eq!(
         err_of(db.get("Case", &id, None, "62.0")).error_code(),
-        "NOT_FOUND"
+        "ENTITY_IS_DELETED"
     );
     let e = err_of(db.delete(&c, "Case", &id));
     assert_eq!(
