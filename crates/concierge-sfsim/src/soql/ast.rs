@@ -20,6 +20,12 @@ pub enum SelectItem {
     Subquery(Box<Query>),
     /// `FIELDS(ALL)`, `FIELDS(STANDARD)` or `FIELDS(CUSTOM)` (upper-cased kind).
     Fields(String, usize),
+    /// `COUNT(f)`, `COUNT_DISTINCT(f)`, `MIN(f)`, `MAX(f)`, `SUM(f)`, `AVG(f)` with an optional alias.
+    Aggregate {
+        func: String,
+        path: Path,
+        alias: Option<String>,
+    },
 }
 
 /// A relative date literal (`TODAY`, `LAST_N_DAYS:7`).
@@ -104,6 +110,8 @@ pub struct Query {
     pub from_pos: usize,
     pub where_: Option<Cond>,
     pub order_by: Vec<OrderItem>,
+    /// `GROUP BY` fields (aggregate queries).
+    pub group_by: Vec<Path>,
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }

@@ -126,7 +126,7 @@ fn matches_lit(v: &Value, t: FieldType, op: Op, lit: &RLit) -> bool {
     }
 }
 
-fn sort_cmp(a: &Value, b: &Value, t: FieldType) -> Ordering {
+pub(crate) fn sort_cmp(a: &Value, b: &Value, t: FieldType) -> Ordering {
     match (a, b) {
         (Value::String(x), Value::String(y)) => match t {
             FieldType::Date | FieldType::DateTime => to_time(a, t).cmp(&to_time(b, t)),

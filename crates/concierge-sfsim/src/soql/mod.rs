@@ -5,11 +5,13 @@
 //! - [`resolve`] — names checked against the schema, literals typed;
 //! - [`eval`] — filtering, ordering and the REST shape of rows;
 //! - [`dates`] — relative date literals;
-//! - [`sosl`] — `FIND {term} … RETURNING …`.
+//! - [`sosl`] — `FIND {term} … RETURNING …`;
+//! - `aggregate` — GROUP BY and aggregate functions.
 //!
 //! Anything outside the subset is MALFORMED_QUERY (never a panic); errors carry
 //! Salesforce's "ERROR at Row:r:Column:c" position.
 
+pub(crate) mod aggregate;
 pub mod ast;
 pub mod dates;
 pub(crate) mod eval;
@@ -88,6 +90,13 @@ pub(crate) fn run(store: &Store, soql: &str, opts: &QueryOpts) -> Result<QueryOu
         api_version: opts.api_version.trim_start_matches('v').to_string(),
         children: Default::default(),
     };
+    if rq.is_aggregate() {
+        let records = aggregate::run(&ev, &rq);
+        return Ok(QueryOutput {
+            total_size: records.len(),
+            records,
+        });
+    }
     let (rows, _matched) = ev.rows(&rq, None);
     if rq.count {
         return Ok(QueryOutput {

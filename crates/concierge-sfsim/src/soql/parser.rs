@@ -162,6 +162,19 @@ impl<'a> Parser<'a> {
             {
                 self.at += 3;
                 select.push(SelectItem::CountAll);
+            } else if let Some(func) = self.aggregate_function() {
+                self.at += 2;
+                let path = self.path()?;
+                self.expect(&Tok::RParen)?;
+                let alias = match &self.peek().tok {
+                    Tok::Ident(a) if !a.eq_ignore_ascii_case("FROM") => {
+                        let a = a.clone();
+                        self.at += 1;
+                        Some(a)
+                    }
+                    _ => None,
+                };
+                select.push(SelectItem::Aggregate { func, path, alias });
             } else if self.at_kw("FIELDS") && self.peek_at(1) == &Tok::LParen {
                 let pos = self.peek().pos;
                 self.at += 2;
@@ -201,6 +214,7 @@ impl<'a> Parser<'a> {
             from_pos,
             where_: None,
             order_by: Vec::new(),
+            group_by: Vec::new(),
             limit: None,
             offset: None,
         };
@@ -223,6 +237,21 @@ impl<'a> Parser<'a> {
                     pos,
                     &format!("unexpected token: '{w}'"),
                 ));
+            }
+        }
+        if self.at_kw("GROUP") && !nested {
+            self.at += 1;
+            self.expect_kw("BY")?;
+            loop {
+                q.group_by.push(self.path()?);
+                if q.group_by.len() > 32 {
+                    return Err(self.unexpected());
+                }
+                if self.peek().tok == Tok::Comma {
+                    self.at += 1;
+                } else {
+                    break;
+                }
             }
         }
         if self.at_kw("ORDER") {
@@ -250,6 +279,16 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(q)
+    }
+
+    /// The aggregate function starting here (`MAX(` …; not `COUNT()`), upper-cased.
+    fn aggregate_function(&self) -> Option<String> {
+        let Tok::Ident(name) = &self.peek().tok else {
+            return None;
+        };
+        let up = name.to_ascii_uppercase();
+        let known = ["COUNT", "COUNT_DISTINCT", "MIN", "MAX", "SUM", "AVG"].contains(&up.as_str());
+        (known && self.peek_at(1) == &Tok::LParen && self.peek_at(2) != &Tok::RParen).then_some(up)
     }
 
     pub fn unsigned(&mut self) -> Result<usize, DbError> {

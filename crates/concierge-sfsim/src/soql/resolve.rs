@@ -80,6 +80,31 @@ pub struct RQuery {
     pub order: Vec<(RPath, bool, bool)>,
     pub limit: Option<usize>,
     pub offset: Option<usize>,
+    /// GROUP BY fields (aggregate queries).
+    pub groups: Vec<RPath>,
+    /// Aggregate functions (aggregate queries).
+    pub aggs: Vec<RAgg>,
+}
+
+/// One aggregate of the SELECT list: its output key (alias or `exprN`).
+#[derive(Debug, Clone)]
+pub struct RAgg {
+    pub key: String,
+    pub func: String,
+    pub path: RPath,
+}
+
+impl RQuery {
+    /// Whether this query aggregates (GROUP BY or an aggregate function).
+    pub fn is_aggregate(&self) -> bool {
+        !self.groups.is_empty() || !self.aggs.is_empty()
+    }
+}
+
+fn same_path(a: &RPath, b: &RPath) -> bool {
+    a.field == b.field
+        && a.hops.len() == b.hops.len()
+        && a.hops.iter().zip(&b.hops).all(|(x, y)| x.field == y.field)
 }
 
 /// Resolves names against one schema, for error positions in `src`.
@@ -160,10 +185,37 @@ impl Resolver<'_> {
     /// Resolves a whole query on `obj` (the FROM object, or a child object for a subquery).
     pub fn query(&self, obj: &ObjectDef, q: &Query) -> Result<RQuery, DbError> {
         let mut select = Vec::new();
+        let mut aggs: Vec<RAgg> = Vec::new();
         let count = q.is_count();
         for item in &q.select {
             match item {
                 SelectItem::CountAll => {}
+                SelectItem::Aggregate { func, path, alias } => {
+                    let p = self.path(obj, path)?;
+                    if matches!(func.as_str(), "SUM" | "AVG") && !p.ftype.is_number() {
+                        return Err(positioned_query_error(
+                            self.src,
+                            path.pos,
+                            &format!(
+                                "field {} does not support aggregate operator {func}",
+                                p.field
+                            ),
+                        ));
+                    }
+                    // Unaliased aggregates are expr0, expr1, … in order.
+                    let unaliased = q
+                        .select
+                        .iter()
+                        .take_while(|s| !std::ptr::eq(*s, item))
+                        .filter(|s| matches!(s, SelectItem::Aggregate { alias: None, .. }))
+                        .count();
+                    let key = alias.clone().unwrap_or_else(|| format!("expr{unaliased}"));
+                    aggs.push(RAgg {
+                        key,
+                        func: func.clone(),
+                        path: p,
+                    });
+                }
                 SelectItem::Fields(kind, pos) => {
                     if kind != "STANDARD" && q.limit.is_none_or(|l| l > 200) {
                         return Err(positioned_query_error(
@@ -223,6 +275,30 @@ impl Resolver<'_> {
                 "COUNT() cannot be combined with other fields",
             ));
         }
+        let groups = q
+            .group_by
+            .iter()
+            .map(|p| self.path(obj, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !groups.is_empty() || !aggs.is_empty() {
+            for item in &select {
+                let ok = match item {
+                    RSelect::Field(p) => groups.iter().any(|g| same_path(g, p)),
+                    RSelect::Child { .. } => false,
+                };
+                if !ok {
+                    let name = match item {
+                        RSelect::Field(p) => p.field.clone(),
+                        RSelect::Child { rel, .. } => rel.clone(),
+                    };
+                    return Err(positioned_query_error(
+                        self.src,
+                        q.from_pos,
+                        &format!("Field must be grouped or aggregated: {name}"),
+                    ));
+                }
+            }
+        }
         let cond = q.where_.as_ref().map(|c| self.cond(obj, c)).transpose()?;
         if obj.name.ends_with("__kav") || obj.name == "KnowledgeArticleVersion" {
             let filtered = q.where_.as_ref().is_some_and(mentions_publish_status);
@@ -244,6 +320,13 @@ impl Resolver<'_> {
                     &format!("field '{}' can not be sorted in a query call", p.field),
                 ));
             }
+            if !groups.is_empty() && !groups.iter().any(|g| same_path(g, &p)) {
+                return Err(positioned_query_error(
+                    self.src,
+                    o.path.pos,
+                    &format!("Ordered field must be grouped or aggregated: {}", p.field),
+                ));
+            }
             order.push((p, o.desc, o.nulls_first.unwrap_or(!o.desc)));
         }
         Ok(RQuery {
@@ -254,6 +337,8 @@ impl Resolver<'_> {
             order,
             limit: q.limit,
             offset: q.offset,
+            groups,
+            aggs,
         })
     }
 

@@ -197,6 +197,7 @@ pub(crate) fn run(store: &Store, sosl: &str, api_version: &str) -> Result<Vec<Re
                 from_pos: pos,
                 where_: None,
                 order_by: Vec::new(),
+                group_by: Vec::new(),
                 limit: None,
                 offset: None,
             };
@@ -247,6 +248,7 @@ pub(crate) fn run(store: &Store, sosl: &str, api_version: &str) -> Result<Vec<Re
                 from_pos: 0,
                 where_: None,
                 order_by: Vec::new(),
+                group_by: Vec::new(),
                 limit: None,
                 offset: None,
             };

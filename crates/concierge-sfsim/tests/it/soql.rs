@@ -3,6 +3,7 @@
 //! ordering, paging, parent paths, child subqueries, errors with positions,
 //! and a property test that no input panics.
 
+mod aggregate;
 mod client;
 mod errors;
 mod search;
