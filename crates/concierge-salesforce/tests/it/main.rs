@@ -7,6 +7,7 @@
 
 mod bulk;
 mod composite;
+mod logs;
 mod oauth;
 mod pubsub;
 mod rest;
