@@ -16,6 +16,41 @@
 //! - [`error`] — the crate's [`Error`].
 //! - [`pubsub`] — the Pub/Sub API (gRPC, Avro): change-event subscriptions
 //!   with replay-id persistence.
+//!
+//! ```no_run
+//! use concierge_salesforce::{AuthFlow, Client, Order, SalesforceConfig, Soql};
+//! use serde_json::{json, Value};
+//!
+//! # async fn run() -> Result<(), concierge_salesforce::Error> {
+//! let login = url::Url::parse("https://login.salesforce.com").map_err(|e| {
+//!     concierge_salesforce::Error::Config(e.to_string())
+//! })?;
+//! let config = SalesforceConfig::new(
+//!     login,
+//!     AuthFlow::JwtBearer {
+//!         client_id: "3MVG9…".into(),
+//!         username: "concierge@acme.example".into(),
+//!         private_key_pem: std::fs::read_to_string("key.pem").unwrap_or_default().into(),
+//!         audience: None,
+//!     },
+//! );
+//! let client = Client::new(config)?;
+//! // Idempotent Case creation: upsert on the conversation id.
+//! let case = client
+//!     .upsert("Case", "Concierge_Conversation_Id__c", "conv-42", &json!({"Subject": "Refund"}))
+//!     .await?;
+//! // Values never inject: they are quoted and escaped.
+//! let soql = Soql::select(&["Id", "Subject"])
+//!     .from("Case")
+//!     .where_eq("SuppliedEmail", "o'neil@example.com")
+//!     .order_by("CreatedDate", Order::Desc)
+//!     .limit(10)
+//!     .build()?;
+//! let open: Vec<Value> = client.query_all_pages(&soql, 100).await?;
+//! # let _ = (case, open);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod auth;
 pub mod bulk;

@@ -1,7 +1,7 @@
 //! The [`Client`]: one shared `reqwest::Client` (rustls, timeouts), the
 //! cached session with single-flight authentication, the latest
 //! `Sforce-Limit-Info`, and the counters. The request loop (re-auth on 401,
-//! retries with backoff) lives in [`execute`]; the REST resources are
+//! retries with backoff) lives in `execute`; the REST resources are
 //! implemented in their own modules as further `impl Client` blocks.
 
 pub(crate) mod execute;
