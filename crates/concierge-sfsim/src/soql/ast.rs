@@ -91,6 +91,13 @@ pub enum Cond {
         values: Vec<Literal>,
         pos: usize,
     },
+    /// A semi-join (`IN (SELECT Id FROM …)`) or anti-join (`NOT IN (…)`).
+    InQuery {
+        path: Path,
+        negated: bool,
+        query: Box<Query>,
+        pos: usize,
+    },
 }
 
 /// One ORDER BY key.

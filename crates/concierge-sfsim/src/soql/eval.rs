@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -26,6 +26,8 @@ pub(crate) struct Evaluator<'a> {
     /// Child rows grouped by their link to the parent ("Object.Field" → parent
     /// id → rows), built once per subquery so subqueries do not rescan.
     pub children: RefCell<HashMap<String, HashMap<String, Vec<&'a Record>>>>,
+    /// The id sets of semi-join sub-selects, by the sub-select's address.
+    pub semi_joins: RefCell<HashMap<usize, HashSet<String>>>,
 }
 
 fn to_time(v: &Value, t: FieldType) -> Option<DateTime<Utc>> {
@@ -175,6 +177,34 @@ impl<'a> Evaluator<'a> {
                 let v = self.value(row, path);
                 let hit = lits.iter().any(|l| matches_lit(&v, path.ftype, Op::Eq, l));
                 // Like `!=`, NOT IN keeps rows whose value is null (unless null is listed).
+                hit != *negated
+            }
+            RCond::InQuery {
+                path,
+                negated,
+                query,
+            } => {
+                let key = std::ptr::from_ref::<RQuery>(query) as usize;
+                if !self.semi_joins.borrow().contains_key(&key) {
+                    let (rows, _) = self.rows(query, None);
+                    let ids: HashSet<String> = rows
+                        .iter()
+                        .filter_map(|r| match query.select.first() {
+                            Some(RSelect::Field(f)) => {
+                                self.value(r, f).as_str().map(str::to_string)
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    self.semi_joins.borrow_mut().insert(key, ids);
+                }
+                let v = self.value(row, path);
+                let hit = v.as_str().is_some_and(|id| {
+                    self.semi_joins
+                        .borrow()
+                        .get(&key)
+                        .is_some_and(|s| s.contains(id))
+                });
                 hit != *negated
             }
         }

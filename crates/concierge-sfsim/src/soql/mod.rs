@@ -89,6 +89,7 @@ pub(crate) fn run(store: &Store, soql: &str, opts: &QueryOpts) -> Result<QueryOu
         include_deleted: opts.include_deleted,
         api_version: opts.api_version.trim_start_matches('v').to_string(),
         children: Default::default(),
+        semi_joins: Default::default(),
     };
     if rq.is_aggregate() {
         let records = aggregate::run(&ev, &rq);

@@ -17,6 +17,8 @@ pub struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     at: usize,
+    /// Inside a semi-join's sub-select (which may not nest another).
+    in_semi_join: bool,
 }
 
 /// Parses a whole SOQL query.
@@ -34,12 +36,18 @@ impl<'a> Parser<'a> {
             src,
             toks: tokenize(src)?,
             at: 0,
+            in_semi_join: false,
         })
     }
 
     /// Starts at token index `at` of an already tokenized text.
     pub fn from_tokens(src: &'a str, toks: Vec<Token>, at: usize) -> Self {
-        Parser { src, toks, at }
+        Parser {
+            src,
+            toks,
+            at,
+            in_semi_join: false,
+        }
     }
 
     /// The current token index.
@@ -392,11 +400,24 @@ impl<'a> Parser<'a> {
             self.expect_kw("IN")?;
             self.expect(&Tok::LParen)?;
             if self.at_kw("SELECT") {
-                return Err(syntax_error(
-                    self.src,
-                    self.peek().pos,
-                    "semi-join subqueries are not supported by the simulator",
-                ));
+                if self.in_semi_join {
+                    return Err(syntax_error(
+                        self.src,
+                        self.peek().pos,
+                        "semi-join sub-selects cannot be nested",
+                    ));
+                }
+                self.in_semi_join = true;
+                let query = self.query(true);
+                self.in_semi_join = false;
+                let query = query?;
+                self.expect(&Tok::RParen)?;
+                return Ok(Cond::InQuery {
+                    path,
+                    negated,
+                    query: Box::new(query),
+                    pos,
+                });
             }
             let mut values = vec![self.literal()?];
             while self.peek().tok == Tok::Comma {

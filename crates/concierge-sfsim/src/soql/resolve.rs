@@ -57,6 +57,12 @@ pub enum RCond {
         negated: bool,
         lits: Vec<RLit>,
     },
+    /// `IN (SELECT …)`: the sub-select's single Id or reference field.
+    InQuery {
+        path: RPath,
+        negated: bool,
+        query: Box<RQuery>,
+    },
 }
 
 /// A resolved SELECT item.
@@ -412,6 +418,36 @@ impl Resolver<'_> {
                     lits,
                 }
             }
+            Cond::InQuery {
+                path,
+                negated,
+                query,
+                pos,
+            } => {
+                let p = self.path(obj, path)?;
+                let sub_obj =
+                    self.schema
+                        .object(&query.from)
+                        .ok_or_else(|| DbError::InvalidType {
+                            object: query.from.clone(),
+                        })?;
+                let rq = self.query(sub_obj, query)?;
+                let single_id = matches!(rq.select.as_slice(), [RSelect::Field(f)]
+                    if matches!(f.ftype, FieldType::Id | FieldType::Reference))
+                    && !rq.is_aggregate();
+                if !single_id || !matches!(p.ftype, FieldType::Id | FieldType::Reference) {
+                    return Err(positioned_query_error(
+                        self.src,
+                        *pos,
+                        "semi join sub-selects can only select a single Id or reference field, compared with an Id or reference field",
+                    ));
+                }
+                RCond::InQuery {
+                    path: p,
+                    negated: *negated,
+                    query: Box::new(rq),
+                }
+            }
         })
     }
 
@@ -497,6 +533,7 @@ fn mentions_publish_status(c: &Cond) -> bool {
                     .last()
                     .is_some_and(|p| p.eq_ignore_ascii_case("PublishStatus"))
         }
+        Cond::InQuery { .. } => false,
         Cond::In { path, negated, .. } => {
             !negated
                 && path

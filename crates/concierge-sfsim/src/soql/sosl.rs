@@ -272,6 +272,7 @@ pub(crate) fn run(store: &Store, sosl: &str, api_version: &str) -> Result<Vec<Re
         include_deleted: false,
         api_version: api_version.trim_start_matches('v').to_string(),
         children: Default::default(),
+        semi_joins: Default::default(),
     };
     let mut out = Vec::new();
     for mut q in targets {

@@ -1,4 +1,5 @@
-//! Aggregate queries: GROUP BY with COUNT, COUNT_DISTINCT, MIN, MAX, SUM, AVG.
+//! Aggregate queries (GROUP BY with COUNT, COUNT_DISTINCT, MIN, MAX, SUM,
+//! AVG) and semi-/anti-joins (`IN (SELECT Id …)`).
 
 use serde_json::{json, Value};
 
@@ -85,4 +86,45 @@ fn aggregates_with_and_without_group_by() {
             "{bad}: {e:?}"
         );
     }
+}
+
+#[test]
+fn semi_and_anti_joins() {
+    let f = fixture();
+    let keys = |filter: &str| super::keys(&f, filter);
+    assert_eq!(
+        keys("WHERE ContactId IN (SELECT Id FROM Contact WHERE Email LIKE '%@acme.example')"),
+        vec!["k1"]
+    );
+    assert_eq!(
+        keys("WHERE AccountId IN (SELECT Id FROM Account WHERE Name IN ('Acme', 'Beta'))"),
+        vec!["k1", "k2"]
+    );
+    assert_eq!(
+        keys("WHERE ContactId NOT IN (SELECT Id FROM Contact WHERE LastName = 'Lee')"),
+        vec!["k2", "k3", "k4"]
+    );
+    assert_eq!(keys("WHERE Id IN (SELECT ParentId FROM CaseComment WHERE IsPublished = true) AND Priority = 'High'"), vec!["k1"]);
+    let accounts = f
+        .db
+        .query("SELECT Name FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE FirstName = 'Bob')", &opts())
+        .unwrap();
+    assert_eq!(accounts[0]["Name"], "Beta");
+    for bad in [
+        "SELECT Id FROM Case WHERE ContactId IN (SELECT Id, LastName FROM Contact)",
+        "SELECT Id FROM Case WHERE Subject IN (SELECT Id FROM Contact)",
+        "SELECT Id FROM Case WHERE ContactId IN (SELECT LastName FROM Contact)",
+        "SELECT Id FROM Case WHERE ContactId IN (SELECT Id FROM Contact WHERE AccountId IN (SELECT Id FROM Account))",
+        "SELECT Id FROM Case WHERE ContactId IN (SELECT Id FROM Contact",
+    ] {
+        assert_eq!(err(&f, bad).error_code(), "MALFORMED_QUERY", "{bad}");
+    }
+    assert_eq!(
+        err(
+            &f,
+            "SELECT Id FROM Case WHERE ContactId IN (SELECT Id FROM Nope)"
+        )
+        .error_code(),
+        "INVALID_TYPE"
+    );
 }
