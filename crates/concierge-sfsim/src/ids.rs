@@ -135,6 +135,26 @@ mod tests {
         assert_eq!(normalize("0015000000VALDt5AP"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn the_suffix_restores_any_case(id15 in "[0-9A-Za-z]{15}") {
+            let id18 = to18(&id15).unwrap();
+            proptest::prop_assert_eq!(&id18[..15], id15.as_str());
+            for variant in [id18.clone(), id18.to_lowercase(), id18.to_uppercase(), id15.clone()] {
+                let normalized = normalize(&variant);
+                proptest::prop_assert_eq!(normalized, Some(id18.clone()), "{}", variant);
+            }
+        }
+
+        #[test]
+        fn malformed_ids_are_refused_not_panicked_on(text in ".{0,20}") {
+            if let Some(id) = normalize(&text) {
+                proptest::prop_assert_eq!(id.len(), 18);
+                proptest::prop_assert!(text.len() == 15 || text.len() == 18);
+            }
+        }
+    }
+
     #[test]
     fn new_ids_are_unique_and_valid() {
         let a = new_id("500");

@@ -526,16 +526,28 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in ".{0,200}") {
         let f = fixture();
-        let _ = f.db.query(&text, &opts());
-        let _ = f.db.search(&text, "62.0");
+        if let Err(e) = f.db.query(&text, &opts()) {
+            prop_assert_eq!(e.http_status(), 400, "{:?}", e);
+        }
+        if let Err(e) = f.db.search(&text, "62.0") {
+            prop_assert_eq!(e.http_status(), 400, "{:?}", e);
+        }
     }
 
     #[test]
     fn soql_like_token_soup_never_panics(toks in proptest::collection::vec(proptest::sample::select(VOCAB), 0..30)) {
         let f = fixture();
         let text = toks.join(" ");
-        let _ = f.db.query(&text, &opts());
-        let _ = f.db.query(&format!("SELECT Id FROM Case WHERE {text}"), &opts());
-        let _ = f.db.search(&format!("FIND {{x}} {text}"), "62.0");
+        for q in [text.clone(), format!("SELECT Id FROM Case WHERE {text}")] {
+            if let Err(e) = f.db.query(&q, &opts()) {
+                prop_assert!(
+                    ["MALFORMED_QUERY", "INVALID_FIELD", "INVALID_TYPE", "INVALID_QUERY_FILTER_OPERATOR"].contains(&e.error_code()),
+                    "{}: {:?}", q, e
+                );
+            }
+        }
+        if let Err(e) = f.db.search(&format!("FIND {{xy}} {text}"), "62.0") {
+            prop_assert_eq!(e.http_status(), 400, "{:?}", e);
+        }
     }
 }
