@@ -23,6 +23,11 @@ fn read_only(mut d: FieldDef) -> FieldDef {
     d
 }
 
+fn unique(mut d: FieldDef) -> FieldDef {
+    d.unique = true;
+    d
+}
+
 fn required(mut d: FieldDef) -> FieldDef {
     d.nillable = false;
     d
@@ -312,7 +317,7 @@ fn user() -> ObjectDef {
         "Users",
         "005",
         vec![
-            required(text("Username", "Username", 80)),
+            unique(required(text("Username", "Username", 80))),
             text("FirstName", "First Name", 40),
             required(text("LastName", "Last Name", 80)),
             read_only(text("Name", "Full Name", 121)),

@@ -77,6 +77,12 @@ fn a_bad_seed_names_the_field() {
     assert_eq!(e.path, "contacts[0].account", "{e}");
     let e = Seed::from_yaml("accounts:\n  - name: X\n    industry: [a]\n").unwrap_err();
     assert!(e.path.starts_with("accounts[0].industry"), "{e}");
+    let e = Seed::from_yaml(
+        "users:\n  - {username: a@x.example, last_name: A, email: a@x.example}\n  - {username: A@x.example, last_name: B, email: b@x.example}\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "users[1].Username", "{e}");
+    assert!(e.message.contains("DUPLICATE_VALUE"), "{e}");
     let e = Seed::from_yaml("org_id: nope\n").unwrap_err();
     assert_eq!(e.path, "org_id");
 }
