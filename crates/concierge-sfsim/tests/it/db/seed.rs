@@ -83,6 +83,15 @@ fn a_bad_seed_names_the_field() {
     .unwrap_err();
     assert_eq!(e.path, "users[1].Username", "{e}");
     assert!(e.message.contains("DUPLICATE_VALUE"), "{e}");
+    // JSON is YAML too.
+    let json = Seed::from_yaml(r#"{"org_name": "J", "accounts": [{"key": "a", "name": "A"}], "contacts": [{"last_name": "L", "account": "a"}]}"#).unwrap();
+    let db = Db::from_seed(&json).unwrap();
+    assert_eq!(db.org_name(), "J");
+    assert_eq!(
+        db.query("SELECT Account.Name FROM Contact", &opts())
+            .unwrap()[0]["Account"]["Name"],
+        "A"
+    );
     let e = Seed::from_yaml("org_id: nope\n").unwrap_err();
     assert_eq!(e.path, "org_id");
 }
