@@ -101,7 +101,11 @@ impl Store {
                     })
                     .collect();
                 if !children.is_empty() {
-                    events.push(Self::event(ctx, &cc, ChangeType::Delete, children.clone()));
+                    // One write call, one transaction: same key, next sequence number.
+                    let mut e = Self::event(ctx, &cc, ChangeType::Delete, children.clone());
+                    e.transaction_key = events[0].transaction_key.clone();
+                    e.sequence_number = 2;
+                    events.push(e);
                 }
                 doomed.extend(children.into_iter().map(|c| ("CaseComment".to_string(), c)));
             }

@@ -81,6 +81,44 @@ fn every_write_appends_a_change_event() {
     assert_eq!(log.latest_replay_id(), Some(only[0].replay_id));
 }
 
+#[test]
+fn a_cascading_delete_is_one_transaction() {
+    let db = org();
+    let c = ctx(&db);
+    let case = db
+        .create(&c, "Case", rec(json!({"Subject": "with comments"})))
+        .unwrap();
+    db.create(
+        &c,
+        "CaseComment",
+        rec(json!({"ParentId": case, "CommentBody": "a"})),
+    )
+    .unwrap();
+    db.create(
+        &c,
+        "CaseComment",
+        rec(json!({"ParentId": case, "CommentBody": "b"})),
+    )
+    .unwrap();
+    let before = db.events().latest_replay_id();
+    db.delete(&c, "Case", &case).unwrap();
+    let events = db.events().after(before, None, 10);
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        (
+            events[0].entity_name.as_str(),
+            events[1].entity_name.as_str()
+        ),
+        ("Case", "CaseComment")
+    );
+    assert_eq!(events[1].record_ids.len(), 2);
+    assert_eq!(events[0].transaction_key, events[1].transaction_key);
+    assert_eq!(
+        (events[0].sequence_number, events[1].sequence_number),
+        (1, 2)
+    );
+}
+
 fn event(ts: i64) -> ChangeEvent {
     ChangeEvent {
         replay_id: 0,
