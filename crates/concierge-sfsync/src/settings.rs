@@ -49,6 +49,11 @@ pub struct TenantSalesforce {
     /// Import published Knowledge articles in these languages (`en_US`, `de` …; empty: none).
     #[serde(default)]
     pub knowledge_languages: Vec<String>,
+    /// The Knowledge article type to import from, and its body field.
+    #[serde(default = "default_knowledge_object")]
+    pub knowledge_object: String,
+    #[serde(default = "default_knowledge_body")]
+    pub knowledge_body_field: String,
     /// Receive Case and CaseComment changes (Pub/Sub API).
     #[serde(default = "yes")]
     pub subscribe: bool,
@@ -119,6 +124,12 @@ fn default_version() -> String {
 fn default_external_id() -> String {
     "Concierge_Conversation_Id__c".to_owned()
 }
+fn default_knowledge_object() -> String {
+    "Knowledge__kav".to_owned()
+}
+fn default_knowledge_body() -> String {
+    "Body__c".to_owned()
+}
 fn default_tier() -> String {
     "Account.Support_Tier__c".to_owned()
 }
@@ -188,7 +199,10 @@ impl TenantSalesforce {
         let v = self.api_version.split('.').collect::<Vec<_>>();
         let version_ok = v.len() == 2
             && v[1] == "0"
-            && v[0].parse::<u32>().map(|n| (20..=99).contains(&n)).unwrap_or(false);
+            && v[0]
+                .parse::<u32>()
+                .map(|n| (20..=99).contains(&n))
+                .unwrap_or(false);
         if !version_ok {
             return Err(bad("api_version", "must look like 62.0"));
         }
@@ -198,13 +212,27 @@ impl TenantSalesforce {
         if !api_name(&self.fields.external_id) {
             return Err(bad("fields.external_id", "must be a field API name"));
         }
+        if !api_name(&self.knowledge_object) {
+            return Err(bad("knowledge_object", "must be an object API name"));
+        }
+        if !api_name(&self.knowledge_body_field) {
+            return Err(bad("knowledge_body_field", "must be a field API name"));
+        }
         match self.fields.tier.split_once('.') {
             Some(("Account" | "Contact", f)) if api_name(f) => {}
-            _ => return Err(bad("fields.tier", "must be Account.<Field> or Contact.<Field>")),
+            _ => {
+                return Err(bad(
+                    "fields.tier",
+                    "must be Account.<Field> or Contact.<Field>",
+                ))
+            }
         }
         for (k, v) in &self.queues {
             if v.trim().is_empty() || v.len() > 80 {
-                return Err(bad(&format!("queues.{k}"), "must name a queue (1–80 characters)"));
+                return Err(bad(
+                    &format!("queues.{k}"),
+                    "must name a queue (1–80 characters)",
+                ));
             }
         }
         if let Some(u) = &self.conversation_url {
@@ -213,8 +241,14 @@ impl TenantSalesforce {
             }
         }
         for (i, l) in self.knowledge_languages.iter().enumerate() {
-            if l.is_empty() || l.len() > 10 || !l.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
-                return Err(bad(&format!("knowledge_languages[{i}]"), "must be a locale like en_US"));
+            if l.is_empty()
+                || l.len() > 10
+                || !l.chars().all(|c| c.is_ascii_alphabetic() || c == '_')
+            {
+                return Err(bad(
+                    &format!("knowledge_languages[{i}]"),
+                    "must be a locale like en_US",
+                ));
             }
         }
         match &self.auth {
@@ -298,6 +332,8 @@ impl TenantSalesforce {
             default_queue: Some("Tier1 Support".to_owned()),
             conversation_url: None,
             knowledge_languages: vec!["en_US".to_owned(), "de".to_owned()],
+            knowledge_object: default_knowledge_object(),
+            knowledge_body_field: default_knowledge_body(),
             subscribe: true,
         }
     }
@@ -317,7 +353,10 @@ mod tests {
 
     #[test]
     fn absent_settings_mean_not_connected() {
-        assert_eq!(TenantSalesforce::from_tenant_settings(&json!({})).unwrap(), None);
+        assert_eq!(
+            TenantSalesforce::from_tenant_settings(&json!({})).unwrap(),
+            None
+        );
         assert_eq!(
             TenantSalesforce::from_tenant_settings(&json!({"salesforce": null})).unwrap(),
             None
@@ -342,17 +381,43 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let cases = [
-            (json!({"auth": {"flow": "jwt_bearer", "client_id": "a", "username": "u", "private_key_file": "k"}}),
-             "salesforce.login_url"),
-            (json!({"login_url": "http://login.salesforce.com", "auth": {"flow": "simulator"}}), "salesforce.login_url"),
-            (json!({"auth": {"flow": "simulator"}, "api_version": "v62"}), "salesforce.api_version"),
-            (json!({"auth": {"flow": "simulator"}, "fields": {"tier": "Case.X__c"}}), "salesforce.fields.tier"),
-            (json!({"auth": {"flow": "simulator"}, "fields": {"external_id": "a b"}}), "salesforce.fields.external_id"),
-            (json!({"auth": {"flow": "simulator"}, "conversation_url": "https://x/"}), "salesforce.conversation_url"),
-            (json!({"auth": {"flow": "simulator"}, "queues": {"billing": " "}}), "salesforce.queues.billing"),
-            (json!({"login_url": "https://x.my.salesforce.com", "auth": {"flow": "client_credentials", "client_id": "a"}}),
-             "salesforce.auth.client_secret_file"),
-            (json!({"auth": {"flow": "simulator"}, "colour": 1}), "salesforce.colour"),
+            (
+                json!({"auth": {"flow": "jwt_bearer", "client_id": "a", "username": "u", "private_key_file": "k"}}),
+                "salesforce.login_url",
+            ),
+            (
+                json!({"login_url": "http://login.salesforce.com", "auth": {"flow": "client_credentials",
+                "client_id": "a", "client_secret_env": "SF_SECRET"}}),
+                "salesforce.login_url",
+            ),
+            (
+                json!({"auth": {"flow": "simulator"}, "api_version": "v62"}),
+                "salesforce.api_version",
+            ),
+            (
+                json!({"auth": {"flow": "simulator"}, "fields": {"tier": "Case.X__c"}}),
+                "salesforce.fields.tier",
+            ),
+            (
+                json!({"auth": {"flow": "simulator"}, "fields": {"external_id": "a b"}}),
+                "salesforce.fields.external_id",
+            ),
+            (
+                json!({"auth": {"flow": "simulator"}, "conversation_url": "https://x/"}),
+                "salesforce.conversation_url",
+            ),
+            (
+                json!({"auth": {"flow": "simulator"}, "queues": {"billing": " "}}),
+                "salesforce.queues.billing",
+            ),
+            (
+                json!({"login_url": "https://x.my.salesforce.com", "auth": {"flow": "client_credentials", "client_id": "a"}}),
+                "salesforce.auth.client_secret_file",
+            ),
+            (
+                json!({"auth": {"flow": "simulator"}, "colour": 1}),
+                "salesforce.colour",
+            ),
         ];
         for (doc, field) in cases {
             let e = TenantSalesforce::parse(&doc).unwrap_err();
