@@ -45,6 +45,7 @@ error_codes! {
     RateLimited        = 4001, TOO_MANY_REQUESTS,     "rate_limited";
     Database           = 4002, SERVICE_UNAVAILABLE,   "database_unavailable";
     Timeout            = 4003, SERVICE_UNAVAILABLE,   "timeout";
+    Upstream           = 4004, BAD_GATEWAY,           "upstream_unavailable";
     Internal           = 5001, INTERNAL_SERVER_ERROR, "internal";
 }
 

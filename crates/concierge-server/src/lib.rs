@@ -12,6 +12,8 @@ pub mod auth;
 pub mod error;
 /// Extractors that reject in our error format.
 pub mod extract;
+/// Where Salesforce's changes land: agent comments and closed Cases.
+pub mod inbox;
 /// Prometheus metrics.
 pub mod metrics;
 /// Request id, span, timeout, access log, security headers.
@@ -63,7 +65,7 @@ impl Application {
         store: Store,
         engine: Arc<dyn ConversationEngine>,
     ) -> Result<Self, std::io::Error> {
-        Self::build_with(config, store, engine, None).await
+        Self::build_with(config, store, engine, None, None).await
     }
 
     /// Like [`Application::build`] with the conversation engine: it answers
@@ -75,7 +77,29 @@ impl Application {
         engine: Arc<concierge_engine::Engine>,
     ) -> Result<Self, std::io::Error> {
         let answering: Arc<dyn ConversationEngine> = engine.clone();
-        Self::build_with(config, store, answering, Some(engine)).await
+        Self::build_with(config, store, answering, Some(engine), None).await
+    }
+
+    /// Like [`Application::build_with_engine`] with the Salesforce
+    /// integration: its admin endpoints, readiness check and metrics, and
+    /// the inbox its change events land in (started here).
+    pub async fn build_with_salesforce(
+        config: Config,
+        store: Store,
+        engine: Arc<concierge_engine::Engine>,
+        salesforce: Arc<concierge_sfsync::Salesforce>,
+    ) -> Result<Self, std::io::Error> {
+        let answering: Arc<dyn ConversationEngine> = engine.clone();
+        let app = Self::build_with(
+            config,
+            store,
+            answering,
+            Some(engine),
+            Some(salesforce.clone()),
+        )
+        .await?;
+        salesforce.spawn(Arc::new(inbox::ServerInbox::new(app.state.clone())));
+        Ok(app)
     }
 
     async fn build_with(
@@ -83,6 +107,7 @@ impl Application {
         store: Store,
         engine: Arc<dyn ConversationEngine>,
         services: Option<Arc<concierge_engine::Engine>>,
+        salesforce: Option<Arc<concierge_sfsync::Salesforce>>,
     ) -> Result<Self, std::io::Error> {
         let secret = admin::jwt_secret(&store, config.auth.jwt_secret.as_ref())
             .await
@@ -102,8 +127,12 @@ impl Application {
                     e.metrics().register(registry);
                     e.router().register_metrics(registry);
                 }
+                if let Some(sf) = &salesforce {
+                    sf.metrics.register(registry);
+                }
             })),
             services,
+            salesforce,
             started: Instant::now(),
         };
         let router = router(state.clone());
@@ -160,6 +189,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::api_keys::router())
         .merge(routes::agents::router())
         .merge(routes::engine_admin::router())
+        .merge(routes::salesforce::router())
         .merge(routes::analytics::router())
         .merge(openapi::router())
         .route("/v1/ws", get(ws::upgrade))

@@ -49,6 +49,8 @@ impl Modify for BearerAuth {
         routes::engine_admin::get_rules, routes::engine_admin::put_rules, routes::engine_admin::validate_rules,
         routes::engine_admin::workflows, routes::engine_admin::run_job, routes::engine_admin::flags,
         routes::engine_admin::review,
+        routes::salesforce::get_settings, routes::salesforce::put_settings, routes::salesforce::test_connection,
+        routes::salesforce::import_knowledge, routes::salesforce::list_outbox, routes::salesforce::retry_outbox,
         routes::analytics::overview, routes::analytics::csv,
         crate::ws::upgrade,
     ),

@@ -22,6 +22,8 @@ pub struct AppState {
     /// The conversation engine's services (rules, jobs, agent assist), when
     /// the real engine runs (`None` with a placeholder or test engine).
     pub services: Option<Arc<concierge_engine::Engine>>,
+    /// The Salesforce integration (connections, sync, knowledge import), when on.
+    pub salesforce: Option<Arc<concierge_sfsync::Salesforce>>,
     pub api_keys: ApiKeyCache,
     pub limiter: RateLimiter,
     pub hub: Hub,

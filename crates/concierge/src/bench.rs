@@ -192,6 +192,7 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
             &config,
             store.clone(),
             Some((*kb).clone()),
+            None,
         )?);
         Application::build_with_engine(config, store.clone(), engine).await?
     } else {

@@ -64,6 +64,9 @@ pub enum Command {
     /// Conversation scenarios: run YAML conversations end to end through the HTTP API.
     #[command(subcommand)]
     Scenario(crate::scenario::ScenarioCommand),
+    /// The bundled Salesforce simulator (a local org speaking Salesforce's REST,
+    /// OAuth, Bulk and Pub/Sub APIs) on its own.
+    Sfsim(crate::sfsim::SfsimArgs),
 }
 
 #[derive(Debug, Subcommand)]

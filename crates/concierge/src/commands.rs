@@ -94,6 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Api(args)) => crate::bench::api(args).await,
         Command::Kb(command) => crate::kb::run(command, load(None)?).await,
         Command::Scenario(command) => crate::scenario::run(command).await,
+        Command::Sfsim(args) => crate::sfsim::run(args).await,
         // Training and inference are CPU-bound: off the async runtime.
         Command::Nlu(command) => {
             // The configured data directory (flag, environment or file);
@@ -151,10 +152,14 @@ pub struct Started {
     /// First-start credentials (a new database only).
     pub demo: Option<admin::DemoCredentials>,
     pub knowledge: Arc<concierge_knowledge::KnowledgeBase>,
+    /// The bundled Salesforce simulator, when `[salesforce] simulator` is on
+    /// (it runs as long as this value lives).
+    pub simulator: Option<concierge_sfsim::server::RunningSim>,
 }
 
 /// Opens the store, bootstraps the demo tenant, opens the knowledge base
-/// (loading the demo articles in the background) and binds the server.
+/// (loading the demo articles in the background), starts the bundled
+/// Salesforce simulator when configured, and binds the server.
 pub async fn start(config: Config) -> anyhow::Result<Started> {
     let store = open_store(&config).await?;
     let demo = if config.bootstrap.demo_tenant {
@@ -174,37 +179,56 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         demo_org,
         config.knowledge.sync_interval_secs,
     );
+    // Salesforce: the simulator's demo org for the `demo` tenant, and any
+    // tenant's own org from its settings.
+    let (simulator, link) = if config.salesforce.simulator {
+        let (sim, link) = crate::sfsim::start_embedded(config.salesforce.simulator_listen).await?;
+        (Some(sim), Some(link))
+    } else {
+        (None, None)
+    };
+    let salesforce = concierge_sfsync::Salesforce::new(
+        store.clone(),
+        &config.salesforce,
+        link,
+        Some((*knowledge).clone()),
+    );
     let engine = Arc::new(build_engine(
         &config,
         store.clone(),
         Some((*knowledge).clone()),
+        Some(salesforce.case_system()),
     )?);
     tokio::spawn(concierge_engine::jobs::run_periodically(
         engine.clone(),
         std::future::pending::<()>(),
     ));
-    let app = Application::build_with_engine(config, store, engine)
+    let app = Application::build_with_salesforce(config, store, engine, salesforce)
         .await
         .context("cannot start the server (is the port already in use?)")?;
     Ok(Started {
         app,
         demo,
         knowledge,
+        simulator,
     })
 }
 
 /// The conversation engine with embedded defaults: the shipped intent
 /// model, the knowledge base, the configured language models (the local
-/// responder when none), and cases recorded in Concierge's own database.
+/// responder when none), and `cases` (Concierge's own database when `None`).
 pub fn build_engine(
     config: &Config,
     store: Store,
     knowledge: Option<concierge_knowledge::KnowledgeBase>,
+    cases: Option<Arc<dyn concierge_engine::cases::CaseSystem>>,
 ) -> anyhow::Result<concierge_engine::Engine> {
     let analyzer = concierge_nlu::Analyzer::try_default().context("the built-in intent model")?;
     let sink = Arc::new(crate::answer::StoreUsageSink(store.clone()));
     let router =
         concierge_llm::Router::from_config(&config.llm, sink).context("llm configuration")?;
+    let cases =
+        cases.unwrap_or_else(|| Arc::new(concierge_engine::cases::LocalCases::new(store.clone())));
     Ok(concierge_engine::Engine::new(
         concierge_engine::EngineParts {
             store: store.clone(),
@@ -212,7 +236,7 @@ pub fn build_engine(
             analyzer,
             knowledge,
             router: Arc::new(router),
-            cases: Arc::new(concierge_engine::cases::LocalCases::new(store)),
+            cases,
             clock: Arc::new(chrono::Utc::now),
         },
     ))
@@ -231,6 +255,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         app,
         demo,
         knowledge,
+        simulator,
     } = start(config).await?;
     let backend = app.state().store.backend().as_str();
     // With port 0 the OS picks the port: print the one actually bound.
@@ -252,6 +277,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     println!("    API docs     {base}/api/docs   (OpenAPI: {base}/openapi.json)");
     println!("    WebSocket    {}/v1/ws", base.replacen("http", "ws", 1));
     println!("    Health       {base}/health     Metrics: {base}/metrics");
+    if let Some(sim) = &simulator {
+        println!(
+            "    Salesforce   {} (simulated demo org; escalations become Cases there)",
+            sim.url().trim_end_matches('/')
+        );
+    }
     println!(
         "    Knowledge    {} (dense encoder: {})",
         config_index_dir.display(),

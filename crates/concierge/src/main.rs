@@ -10,6 +10,7 @@ mod nlu;
 /// `concierge scenario run`: conversation scenarios driven through the HTTP API.
 mod scenario;
 mod settings;
+mod sfsim;
 
 use clap::Parser;
 

@@ -101,7 +101,8 @@ pub async fn live() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "alive" }))
 }
 
-/// The service can take traffic (the database answers).
+/// The service can take traffic (the database answers). Salesforce
+/// connectivity and remaining daily API requests are reported beside it.
 #[utoipa::path(get, path = "/health/ready", tag = "health",
     responses((status = 200, description = "Ready", body = Object, example = json!({"status": "ready"})),
               (status = 503, description = "Not ready", body = Object)))]
@@ -117,9 +118,14 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     } else {
         "not_ready"
     };
+    let mut checks = serde_json::json!({ "database": db });
+    if let Some(sf) = &state.salesforce {
+        // Reported, never blocking: conversations go on without Salesforce.
+        checks["salesforce"] = sf.readiness().await;
+    }
     (
         code,
-        Json(serde_json::json!({ "status": status, "checks": { "database": db } })),
+        Json(serde_json::json!({ "status": status, "checks": checks })),
     )
 }
 

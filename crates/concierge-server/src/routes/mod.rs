@@ -7,3 +7,4 @@ pub mod auth;
 pub mod conversations;
 pub mod engine_admin;
 pub mod health;
+pub mod salesforce;

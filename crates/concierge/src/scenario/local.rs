@@ -28,6 +28,8 @@ pub struct LocalServer {
     pub target: Target,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The bundled Salesforce simulator the demo tenant's cases go to.
+    _simulator: Option<concierge_sfsim::server::RunningSim>,
     /// Dropped last: the database and indexes live here.
     _data: tempfile::TempDir,
 }
@@ -50,6 +52,7 @@ impl LocalServer {
             app,
             demo,
             knowledge,
+            simulator,
         } = start(config).await?;
         let Some(demo) = demo else {
             bail!("the in-process server created no demo tenant to run the scenarios in");
@@ -70,6 +73,7 @@ impl LocalServer {
             },
             shutdown,
             task,
+            _simulator: simulator,
             _data: data,
         };
         if demo_articles {
