@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 ARGS ?=
 
-.PHONY: run test build web models fmt lint check unit bench clean help
+.PHONY: run test build web models clients fmt lint check unit bench clean help
 
 help:
 	@echo "make run    build everything and start Concierge with embedded defaults (SQLite, local engine)"
@@ -25,6 +25,18 @@ web:
 models:
 	bash scripts/fetch-models.sh
 
+## Public Salesforce clients the simulator is checked against (jsforce from npm,
+## simple-salesforce from PyPI); each check skips with a message when its client is missing.
+clients:
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix crates/concierge-sfsim/tests/jsforce --no-audit --no-fund --loglevel=error \
+		|| echo "clients: jsforce not installed; its check will skip"; \
+	else echo "clients: no npm; the jsforce check will skip"; fi
+	@if command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then \
+		python3 -m pip install -q --disable-pip-version-check -r crates/concierge-sfsim/tests/simple_salesforce/requirements.txt \
+		|| echo "clients: simple-salesforce not installed; its check will skip"; \
+	else echo "clients: no pip; the simple-salesforce check will skip"; fi
+
 ## Start Concierge with embedded defaults; data lives in ./data.
 run: build models
 	./target/release/concierge serve $(ARGS)
@@ -36,7 +48,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-unit: models
+unit: models clients
 	$(CARGO) test --workspace --locked --no-fail-fast
 
 ## Formatting, lints, then every test.

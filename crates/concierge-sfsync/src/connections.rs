@@ -24,6 +24,8 @@ pub struct SimulatorLink {
     pub client_secret: SecretString,
     /// The tenant (slug) connected to it when it has no settings of its own.
     pub tenant_slug: String,
+    /// Link to a conversation in Concierge (`{id}` replaced), put on its Case.
+    pub conversation_url: Option<String>,
 }
 
 impl std::fmt::Debug for SimulatorLink {
@@ -147,7 +149,10 @@ impl Connections {
             .simulator
             .as_ref()
             .filter(|sim| sim.tenant_slug == tenant.slug)
-            .map(|_| TenantSalesforce::simulator_demo()))
+            .map(|sim| TenantSalesforce {
+                conversation_url: sim.conversation_url.clone(),
+                ..TenantSalesforce::simulator_demo()
+            }))
     }
 
     async fn load(&self, org: OrgId) -> Result<Option<Arc<Connection>>, ConnectionError> {

@@ -139,6 +139,10 @@ impl Dispatcher {
                 Outcome::Refused(_) => "refused",
             };
             self.metrics.delivered(&e.topic, label);
+            if let Some(l) = conn.client.last_limit_info() {
+                let remaining = i64::try_from(l.remaining()).unwrap_or(i64::MAX);
+                self.metrics.remaining(&e.org_id.0.to_string(), remaining);
+            }
             tracing::debug!(topic = %e.topic, attempt = e.attempts, result = label,
                 took_ms = started.elapsed().as_millis() as u64, "outbox event");
             match outcome {

@@ -38,6 +38,7 @@ use hdrhistogram::Histogram;
 mod report;
 /// The database a run uses, and counting what it stored.
 mod scratch;
+pub mod sync;
 
 use report::{Machine, OpStats, Report};
 use scratch::ScratchDb;

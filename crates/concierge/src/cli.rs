@@ -131,6 +131,8 @@ pub enum ApikeyCommand {
 pub enum BenchCommand {
     /// Throughput and latency of create-conversation + post-message through HTTP.
     Api(crate::bench::ApiBenchArgs),
+    /// Sync lag between Concierge and Salesforce (the bundled simulator), both ways.
+    Sync(crate::bench::sync::SyncBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -92,6 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(BenchCommand::Api(args)) => crate::bench::api(args).await,
+        Command::Bench(BenchCommand::Sync(args)) => crate::bench::sync::run(args).await,
         Command::Kb(command) => crate::kb::run(command, load(None)?).await,
         Command::Scenario(command) => crate::scenario::run(command).await,
         Command::Sfsim(args) => crate::sfsim::run(args).await,
@@ -182,7 +183,13 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     // Salesforce: the simulator's demo org for the `demo` tenant, and any
     // tenant's own org from its settings.
     let (simulator, link) = if config.salesforce.simulator {
-        let (sim, link) = crate::sfsim::start_embedded(config.salesforce.simulator_listen).await?;
+        // The Case links back to the conversation in the agent console.
+        let url = format!(
+            "{}/console/conversations/{{id}}",
+            config.public_url().trim_end_matches('/')
+        );
+        let (sim, link) =
+            crate::sfsim::start_embedded(config.salesforce.simulator_listen, Some(url)).await?;
         (Some(sim), Some(link))
     } else {
         (None, None)

@@ -42,7 +42,10 @@ pub const SIM_INTEGRATION_USER: &str = "concierge@acme.example";
 
 /// Starts the in-process simulator with the demo org; returns it and the
 /// link the `demo` tenant connects through.
-pub async fn start_embedded(listen: SocketAddr) -> anyhow::Result<(RunningSim, SimulatorLink)> {
+pub async fn start_embedded(
+    listen: SocketAddr,
+    conversation_url: Option<String>,
+) -> anyhow::Result<(RunningSim, SimulatorLink)> {
     let mut config = SimConfig::default();
     for app in &mut config.connected_apps {
         if app.client_id == SIM_CLIENT_ID {
@@ -61,6 +64,7 @@ pub async fn start_embedded(listen: SocketAddr) -> anyhow::Result<(RunningSim, S
         client_id: SIM_CLIENT_ID.to_owned(),
         client_secret: secret,
         tenant_slug: "demo".to_owned(),
+        conversation_url,
     };
     Ok((sim, link))
 }

@@ -129,6 +129,39 @@ async fn start(
     let app = Application::build(config, db.store.clone(), engine)
         .await
         .expect("application builds");
+    serve(app, db, pg_admin).await
+}
+
+/// A server with the real conversation engine (shipped intent model, local
+/// responder, no knowledge) and the Salesforce integration over `link`.
+pub async fn spawn_app_with_salesforce(
+    link: concierge_sfsync::SimulatorLink,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    init_tracing();
+    let db = TestDb::sqlite().await.expect("sqlite test db");
+    let mut config = test_config();
+    configure(&mut config);
+    let store = db.store.clone();
+    let sf = concierge_sfsync::Salesforce::new(store.clone(), &config.salesforce, Some(link), None);
+    let sink = Arc::new(concierge_llm::MemoryUsageSink::default());
+    let router = concierge_llm::Router::from_config(&config.llm, sink).unwrap();
+    let engine = concierge_engine::Engine::new(concierge_engine::EngineParts {
+        store: store.clone(),
+        config: config.engine.clone(),
+        analyzer: concierge_nlu::Analyzer::try_default().unwrap(),
+        knowledge: None,
+        router: Arc::new(router),
+        cases: sf.case_system(),
+        clock: Arc::new(chrono::Utc::now),
+    });
+    let app = Application::build_with_salesforce(config, store, Arc::new(engine), sf)
+        .await
+        .expect("application builds");
+    serve(app, db, None).await
+}
+
+async fn serve(app: Application, db: TestDb, pg_admin: Option<String>) -> TestApp {
     let port = app.port();
     let state = app.state().clone();
     let (tx, rx) = oneshot::channel::<()>();

@@ -22,5 +22,7 @@ mod errors;
 mod isolation;
 /// Health, metrics, OpenAPI, docs, security headers, CORS.
 mod platform;
+/// Salesforce: Cases from escalations, agent comments back to the customer, admin.
+mod salesforce;
 /// The WebSocket API: fan-out, bad frames, subscriptions, idle timeout.
 mod websocket;

@@ -63,6 +63,7 @@ pub async fn env_with(configure: impl FnOnce(&mut SalesforceSection)) -> Env {
         client_id: APP.into(),
         client_secret: secret,
         tenant_slug: "acme".into(),
+        conversation_url: None,
     };
     let mut section = SalesforceSection::default();
     configure(&mut section);
