@@ -30,6 +30,10 @@ pub struct SyncBenchArgs {
     /// Changes measured in each direction.
     #[arg(long, default_value_t = 100)]
     pub events: usize,
+    /// Milliseconds the outbox dispatcher waits when it found nothing to do
+    /// (`salesforce.dispatch_interval_ms`; its default is 200).
+    #[arg(long, default_value_t = 200)]
+    pub dispatch_interval_ms: u64,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -133,7 +137,7 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
         .await?;
     let (sim, link) = crate::sfsim::start_embedded(([127, 0, 0, 1], 0).into(), None).await?;
     let section = concierge_core::config::SalesforceSection {
-        dispatch_interval_ms: 50,
+        dispatch_interval_ms: args.dispatch_interval_ms.clamp(10, 60_000),
         ..Default::default()
     };
     let sf = concierge_sfsync::Salesforce::new(store.clone(), &section, Some(link), None);
