@@ -234,10 +234,35 @@ pub fn same_id(a: &str, b: &str) -> bool {
 
 /// Replay ids kept in the database, per tenant and topic, so any node
 /// resumes a subscription where the last one stopped.
+///
+/// The subscriber calls `save` as soon as the event is handed over, before
+/// it is applied; a crash in between would skip the event. So `save` here
+/// does nothing, and [`StoreReplayStore::applied`] stores the replay id once
+/// the event has been applied: a restart resubscribes after the last event
+/// that took effect (events after it may come twice, and applying is
+/// idempotent).
 #[derive(Debug, Clone)]
 pub struct StoreReplayStore {
     pub store: Store,
     pub org: OrgId,
+}
+
+/// The sync-state key of a topic's replay id.
+pub fn replay_key(topic: &str) -> String {
+    format!("pubsub:{topic}")
+}
+
+impl StoreReplayStore {
+    /// Records that the event with `replay_id` on `topic` has been applied.
+    pub async fn applied(
+        &self,
+        topic: &str,
+        replay_id: &[u8],
+    ) -> Result<(), concierge_store::StoreError> {
+        self.store
+            .put_sync_state(self.org, &replay_key(topic), &hex(replay_id))
+            .await
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -259,17 +284,15 @@ impl ReplayStore for StoreReplayStore {
     async fn load(&self, topic: &str) -> Result<Option<Vec<u8>>, PubSubError> {
         let v = self
             .store
-            .sync_state(self.org, &format!("pubsub:{topic}"))
+            .sync_state(self.org, &replay_key(topic))
             .await
             .map_err(|e| PubSubError::Store(e.to_string()))?;
         Ok(v.and_then(|s: String| unhex(&s)))
     }
 
-    async fn save(&self, topic: &str, replay_id: &[u8]) -> Result<(), PubSubError> {
-        self.store
-            .put_sync_state(self.org, &format!("pubsub:{topic}"), &hex(replay_id))
-            .await
-            .map_err(|e| PubSubError::Store(e.to_string()))
+    async fn save(&self, _topic: &str, _replay_id: &[u8]) -> Result<(), PubSubError> {
+        // Stored after the event is applied (`applied`), not when handed over.
+        Ok(())
     }
 }
 

@@ -26,6 +26,10 @@ use crate::Salesforce;
 /// How often the supervisor looks for tenants to (un)subscribe.
 pub const SUPERVISE_EVERY: Duration = Duration::from_secs(10);
 
+/// Tries to apply one change event before giving up on it (about five
+/// minutes of backoff in all).
+pub const APPLY_ATTEMPTS: u32 = 12;
+
 /// The change-event topics Concierge follows.
 pub const TOPICS: &[&str] = &["/data/CaseChangeEvent", "/data/CaseCommentChangeEvent"];
 
@@ -138,14 +142,37 @@ pub fn subscribe_tenant(
                 }
             }
         };
+        let replay = StoreReplayStore {
+            store: inbound.store.clone(),
+            org: conn.org,
+        };
         while let Some(event) = rx.recv().await {
-            match inbound.apply(conn.org, &own_user, &event).await {
-                Ok(applied) => {
-                    tracing::debug!(entity = %event.entity_name, ?applied, "change event applied")
+            // A failure to apply (the database is away) is retried with
+            // backoff while the subscription waits (flow control), so the
+            // event is not lost; only after APPLY_ATTEMPTS is it given up.
+            let mut attempt = 0u32;
+            loop {
+                attempt += 1;
+                match inbound.apply(conn.org, &own_user, &event).await {
+                    Ok(applied) => {
+                        tracing::debug!(entity = %event.entity_name, ?applied, "change event applied");
+                        break;
+                    }
+                    Err(e) if attempt < APPLY_ATTEMPTS => {
+                        tracing::warn!(entity = %event.entity_name, attempt, error.message = %e,
+                            "change event not applied; retrying");
+                        let pause = Duration::from_millis(250u64 << attempt.min(7));
+                        tokio::time::sleep(pause).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(entity = %event.entity_name, error.message = %e,
+                            "change event given up after {APPLY_ATTEMPTS} attempts");
+                        break;
+                    }
                 }
-                Err(e) => {
-                    tracing::warn!(entity = %event.entity_name, error.message = %e, "change event not applied")
-                }
+            }
+            if let Err(e) = replay.applied(&event.topic, &event.replay_id).await {
+                tracing::warn!(error.message = %e, "cannot store the replay id");
             }
         }
     });

@@ -137,6 +137,19 @@ async fn agent_comments_and_closed_cases_come_back_over_pubsub() {
     let stored = env.store().get_conversation(env.org, c.id).await.unwrap();
     assert_eq!(stored.status, ConversationStatus::Resolved);
     assert_eq!(inbox.comments.lock().unwrap().len(), 1, "each comment once");
+    // The subscription resumes after the last applied event: its replay id is stored.
+    let stored = env
+        .store()
+        .sync_state(
+            env.org,
+            &concierge_sfsync::inbound::replay_key("/data/CaseChangeEvent"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        stored.is_some_and(|h| h.len() == 16),
+        "an 8-byte replay id, hex"
+    );
 }
 
 fn comment_event(case: &str, id: &str, user: &str) -> ChangeEventMessage {
