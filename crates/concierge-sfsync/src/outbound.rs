@@ -10,7 +10,8 @@
 //! transcript), `conversation.status_changed` / `conversation.resolved`
 //! (Case Status), `sla.breached` (Case Priority, IsEscalated), and
 //! `message.created` after the escalation (customer and agent messages as
-//! CaseComments). Writes are idempotent: the Case is upserted on the
+//! CaseComments), and `contact.email_change_requested` (the Contact's
+//! Email, from the update-contact-email workflow). Writes are idempotent: the Case is upserted on the
 //! conversation id and comments carry markers that are checked first.
 //!
 //! Conflict rule: last writer wins per field by timestamp. Before writing a
@@ -179,6 +180,7 @@ impl Dispatcher {
             }
             ("sla.breached", Some(c)) => self.breached(conn, e, c).await,
             ("message.created", Some(c)) => self.follow_up(conn, e, c).await,
+            ("contact.email_change_requested", _) => self.contact_email(conn, e).await,
             _ => Outcome::Delivered,
         }
     }
@@ -429,6 +431,34 @@ impl Dispatcher {
             tracing::warn!(error.message = %err, "cannot record the write time");
         }
         Outcome::Delivered
+    }
+
+    /// The customer's new email address on their Contact (the
+    /// update-contact-email workflow). No Contact with the old address: nothing to change.
+    async fn contact_email(&self, conn: &Connection, e: &OutboxEvent) -> Outcome {
+        let s = |k: &str| e.payload.get(k).and_then(Value::as_str).map(str::to_owned);
+        let (Some(old), Some(new)) = (s("old_email"), s("new_email")) else {
+            return Outcome::Refused("an email change needs old_email and new_email".into());
+        };
+        let contact = match crate::cases::find_contact(conn, &old).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Outcome::Delivered,
+            Err(err) => return from_sf(err),
+        };
+        let started = Instant::now();
+        let r = conn
+            .client
+            .update("Contact", &contact.id, &json!({ "Email": new }))
+            .await;
+        self.metrics.call(
+            "contact_update",
+            if r.is_ok() { "ok" } else { "error" },
+            started.elapsed(),
+        );
+        match r {
+            Ok(()) => Outcome::Delivered,
+            Err(err) => from_sf(err),
+        }
     }
 
     /// After the escalation, customer and agent messages go to the Case as comments.

@@ -209,3 +209,27 @@ async fn a_dead_letter_after_the_last_attempt_when_salesforce_stays_down() {
     );
     env.sim.faults().clear();
 }
+
+#[tokio::test]
+async fn an_email_change_reaches_the_contact() {
+    let env = env().await;
+    let payload = json!({"conversation_id": uuid::Uuid::now_v7(), "old_email": "joanna.smith@initech.example",
+        "new_email": "joanna@initech.example"});
+    env.store()
+        .enqueue_outbox(env.org, "contact.email_change_requested", &payload)
+        .await
+        .unwrap();
+    env.dispatch().await;
+    assert!(env
+        .soql("SELECT Id FROM Contact WHERE Email = 'joanna.smith@initech.example'")
+        .is_empty());
+    let moved = env.soql("SELECT LastName FROM Contact WHERE Email = 'joanna@initech.example'");
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0]["LastName"], "Smith");
+    assert!(env
+        .store()
+        .list_outbox(env.org, OutboxStatus::Dead, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
