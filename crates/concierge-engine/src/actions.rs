@@ -8,8 +8,9 @@
 //! reports, plan changes) go through the [`CaseSystem`]; the identity
 //! requests (password reset link, unlock, contact email change) are recorded
 //! as outbox events for the Salesforce integration to perform in the org.
-//! Until that integration lands they are **placeholders** in that nothing
-//! outside Concierge acts on them yet.
+//! It performs the contact email change; the password reset link and the
+//! unlock are still **placeholders** in that nothing outside Concierge acts
+//! on them yet.
 
 use std::sync::Arc;
 use std::time::Duration;
