@@ -1,0 +1,5 @@
+import { PageHeader } from './common';
+
+export function AnalyticsPage() {
+  return <PageHeader title="AnalyticsPage" />;
+}

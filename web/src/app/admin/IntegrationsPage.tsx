@@ -1,0 +1,5 @@
+import { PageHeader } from './common';
+
+export function IntegrationsPage() {
+  return <PageHeader title="IntegrationsPage" />;
+}

@@ -1,0 +1,5 @@
+import { PageHeader } from './common';
+
+export function IntentsPage() {
+  return <PageHeader title="IntentsPage" />;
+}

@@ -1,0 +1,5 @@
+import { PageHeader } from './common';
+
+export function KnowledgePage() {
+  return <PageHeader title="KnowledgePage" />;
+}

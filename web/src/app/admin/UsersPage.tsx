@@ -1,0 +1,5 @@
+import { PageHeader } from './common';
+
+export function UsersPage() {
+  return <PageHeader title="UsersPage" />;
+}
