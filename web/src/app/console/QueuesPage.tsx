@@ -16,7 +16,7 @@ export function SlaCountdown({ escalation, now }: { escalation: Escalation; now:
   const sla = slaOf(escalation, now);
   if (!sla) return null;
   return (
-    <Typography component="span" variant="body2" data-testid="sla-countdown"
+    <Typography component="span" variant="body2" data-testid="sla-countdown" data-breached={sla.breached ? 'true' : 'false'}
       sx={{ color: sla.breached ? 'error.main' : sla.left < 5 * 60_000 ? 'warning.main' : 'text.secondary', fontWeight: sla.breached ? 700 : 400, fontVariantNumeric: 'tabular-nums' }}>
       {sla.text}
     </Typography>
