@@ -3,6 +3,7 @@
 // A polite live region (role="log") so screen readers hear new messages.
 
 import { Fragment, useEffect, useRef, type ReactNode } from 'react';
+import { Rich } from './rich';
 import type { ChatController, ChatState, PendingMessage } from './controller';
 import type { Strings } from './i18n';
 import type { Attachment, Citation, Message, SenderType } from './types';
@@ -43,7 +44,7 @@ function formatSize(n: number | null | undefined): string {
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function Body({ content, contentType }: { content: string; contentType: string }) {
+function Body({ content, contentType, rich = false }: { content: string; contentType: string; rich?: boolean }) {
   if (contentType === 'code' || contentType === 'error_log') {
     return (
       <pre className="cw-code">
@@ -51,7 +52,7 @@ function Body({ content, contentType }: { content: string; contentType: string }
       </pre>
     );
   }
-  return <div className="cw-text">{content}</div>;
+  return rich ? <Rich text={content} /> : <div className="cw-text">{content}</div>;
 }
 
 function Attachments({ items, t }: { items: Attachment[]; t: Strings }) {
@@ -112,7 +113,7 @@ function MessageItem({ m, t, read }: { m: Message; t: Strings; read: boolean }) 
     <div data-testid="msg" data-sender={sender} data-id={m.id} className={`cw-msg cw-from-${sender}`}>
       <span className="cw-sr">{senderName(sender, t)}: </span>
       <div className="cw-bubble">
-        <Body content={m.content} contentType={m.content_type} />
+        <Body content={m.content} contentType={m.content_type} rich={sender !== 'customer'} />
         <Attachments items={attachmentsOf(m.attachments)} t={t} />
         <Citations items={citationsOf(m)} t={t} />
       </div>

@@ -475,3 +475,21 @@ describe('language', () => {
     expect(screen.getByRole('button', { name: 'Chat öffnen' })).toBeInTheDocument();
   });
 });
+
+describe('rich replies', () => {
+  it('renders the markdown of a reply as lists, bold and code, without injecting markup', async () => {
+    const { user } = setup({ saved: savedConversation });
+    const ws = await openChat(user);
+    const content = 'Two causes:\n- **SSO** sign-in\n- a `LOCKED` account\n\n<img src=x onerror=alert(1)>';
+    act(() => ws.emit({ type: 'ai_response', message: msg({ id: 'r1', sender_type: 'ai_agent', content }) }));
+    const m = bySender('ai')[0]!;
+    expect(m.querySelectorAll('li')).toHaveLength(2);
+    expect(m.querySelector('strong')).toHaveTextContent('SSO');
+    expect(m.querySelector('li code')).toHaveTextContent('LOCKED');
+    expect(m.querySelector('img')).toBeNull();
+    expect(m).toHaveTextContent('<img src=x onerror=alert(1)>');
+    // The customer's own text is shown as typed.
+    act(() => ws.emit({ type: 'message_received', message: msg({ id: 'u1', content: '- **not** a list' }) }));
+    expect(bySender('customer')[0]!.querySelector('li')).toBeNull();
+  });
+});

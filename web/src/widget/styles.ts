@@ -48,6 +48,11 @@ export const CSS = `
 .cw-msg { display: flex; flex-direction: column; max-width: 85%; }
 .cw-bubble { padding: 8px 12px; border-radius: 14px; overflow-wrap: anywhere; }
 .cw-text { white-space: pre-wrap; }
+.cw-rich p { margin: 0 0 6px; }
+.cw-rich p:last-child, .cw-rich ul:last-child, .cw-rich ol:last-child { margin-bottom: 0; }
+.cw-rich ul, .cw-rich ol { margin: 0 0 6px; padding-left: 20px; white-space: normal; }
+.cw-rich li { white-space: pre-wrap; }
+.cw-rich code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; background: rgba(0,0,0,.06); padding: 0 3px; border-radius: 4px; }
 .cw-from-customer { align-self: flex-end; align-items: flex-end; }
 .cw-from-customer .cw-bubble { background: var(--cw-primary); color: #fff; border-bottom-right-radius: 4px; }
 .cw-from-customer .cw-bubble a { color: #fff; }
@@ -95,7 +100,7 @@ export const CSS = `
 .cw-row { display: flex; align-items: flex-end; gap: 4px; }
 .cw-file { display: none; }
 .cw-input { flex: 1; min-width: 0; resize: none; font: inherit; color: var(--cw-text); border: 1px solid #6b7280; border-radius: 8px; padding: 8px 10px; max-height: 160px; background: #fff; }
-.cw-input::placeholder { color: #6b7280; }
+.cw-input::placeholder { color: #6b7280; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .cw-send { flex: none; width: 40px; height: 40px; border-radius: 8px; border: none; background: var(--cw-primary); color: #fff; display: inline-flex; align-items: center; justify-content: center; padding: 0; }
 .cw-chip { display: flex; align-items: center; justify-content: space-between; gap: 6px; font-size: 13px; background: var(--cw-soft); border-radius: 8px; padding: 2px 4px 2px 10px; margin-bottom: 6px; }
 `;
