@@ -4,6 +4,9 @@ import userEvent from '@testing-library/user-event';
 import { ApiKeysPage } from './ApiKeysPage';
 import { installDomPolyfills, mockFetch, renderPage } from './testing';
 
+// The machine may be busy (charts and MUI menus are slow under jsdom).
+vi.setConfig({ testTimeout: 30_000 });
+
 beforeEach(() => installDomPolyfills());
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -6,6 +6,9 @@ import { apiError, installDomPolyfills, mockFetch, renderPage } from './testing'
 
 const DOC = 'version: 1\nrules:\n  - id: vip\n    when: {}\n';
 
+// The machine may be busy (charts and MUI menus are slow under jsdom).
+vi.setConfig({ testTimeout: 30_000 });
+
 beforeEach(() => installDomPolyfills());
 afterEach(() => {
   vi.unstubAllGlobals();
