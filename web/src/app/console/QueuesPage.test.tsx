@@ -45,6 +45,8 @@ describe('Queues', () => {
     expect(countdown).toHaveAttribute('data-breached', 'false');
     // The oldest wait counts up from the escalation's creation (00:00:20).
     expect(within(general as HTMLElement).getByTestId('queue-oldest')).toHaveTextContent('0:40');
+    // The next deadline is the one that runs out first: the first response, not the resolution.
+    expect(within(general as HTMLElement).getByTestId('queue-next-deadline')).toHaveTextContent('in 4:20');
 
     act(() => vi.advanceTimersByTime(1000));
     expect(countdown).toHaveTextContent('First response due in 4:19');

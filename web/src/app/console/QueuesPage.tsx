@@ -32,6 +32,11 @@ function QueueCard({ q, escalations, now, following, onFollow }: {
     return min === null || t < min ? t : min;
   }, null);
   const waiting = escalations.filter((e) => !e.assignee_id);
+  // The deadline that runs out first (first response or resolution); the server's `next_deadline` is the resolution one.
+  const next = escalations.reduce<number | null>((min, e) => {
+    const d = slaOf(e, now)?.deadline;
+    return d === undefined || (min !== null && min <= d) ? min : d;
+  }, null) ?? (q.next_deadline ? Date.parse(q.next_deadline) : null);
   return (
     <Card component="section" aria-labelledby={headingId} variant="outlined" data-testid="queue-card" sx={{ height: '100%', display: 'flex', flexDirection: 'column' }}>
       <CardContent sx={{ flexGrow: 1 }}>
@@ -45,7 +50,7 @@ function QueueCard({ q, escalations, now, following, onFollow }: {
           <dt>Oldest wait</dt><dd data-testid="queue-oldest">{oldest === null ? '—' : formatDuration(now - oldest)}</dd>
           <dt>Next deadline</dt>
           <dd data-testid="queue-next-deadline">
-            {q.next_deadline ? (Date.parse(q.next_deadline) >= now ? `in ${formatDuration(Date.parse(q.next_deadline) - now)}` : `${formatDuration(Date.parse(q.next_deadline) - now)} ago`) : '—'}
+            {next === null ? '—' : next >= now ? `in ${formatDuration(next - now)}` : `${formatDuration(next - now)} ago`}
           </dd>
         </Box>
         {escalations.length > 0 && (
