@@ -86,12 +86,16 @@ describe('opening, closing and the keyboard', () => {
     }
   });
 
-  it('closes with the close button', async () => {
+  it('closes with the close button and keeps a half-written message', async () => {
     const { user } = setup();
     await openChat(user);
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'half a thought');
     await user.click(screen.getByRole('button', { name: 'Close chat' }));
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Open chat' })).toHaveFocus();
+    await user.click(screen.getByRole('button', { name: 'Open chat' }));
+    expect(screen.getByRole('textbox', { name: 'Message' })).toHaveValue('half a thought');
+    expect(screen.getByRole('textbox', { name: 'Message' })).toHaveFocus();
   });
 });
 

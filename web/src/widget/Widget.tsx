@@ -56,9 +56,11 @@ export function Widget({ controller, title, position = 'right' }: WidgetProps) {
           </svg>
         </button>
       )}
-      {s.open && (
+      {/* Mounted while closed too (hidden), so a half-written message survives closing. */}
+      {
         <div
-          className="cw-window"
+          className={s.open ? 'cw-window' : 'cw-window cw-closed'}
+          hidden={!s.open}
           role="dialog"
           aria-modal="false"
           aria-labelledby="cw-title"
@@ -112,7 +114,7 @@ export function Widget({ controller, title, position = 'right' }: WidgetProps) {
             {t.opensInNewTab}
           </span>
         </div>
-      )}
+      }
     </div>
   );
 }

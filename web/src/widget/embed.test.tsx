@@ -59,9 +59,14 @@ describe('mounting', () => {
     const ui = within(shadow.lastElementChild as HTMLElement);
     const launcher = await ui.findByRole('button', { name: 'Open chat' });
     await userEvent.click(launcher);
-    expect(ui.getByRole('dialog')).toBeInTheDocument();
+    // (jsdom does not refresh computed styles inside a shadow root, so the role
+    // query includes hidden elements and the test checks `hidden` itself.)
+    const dialog = ui.getByRole('dialog', { hidden: true });
+    expect(dialog).not.toHaveAttribute('hidden');
+    expect(ui.queryByRole('button', { name: 'Open chat', hidden: true })).toBeNull();
     act(() => w!.controller.close());
-    expect(ui.queryByRole('dialog')).toBeNull();
+    expect(dialog).toHaveAttribute('hidden');
+    expect(ui.getByRole('button', { name: 'Open chat', hidden: true })).toBeInTheDocument();
     await waitFor(() => expect(FakeWebSocket.instances.length).toBe(1));
     expect(FakeWebSocket.last().url).toContain('ws://concierge.test/v1/ws');
 

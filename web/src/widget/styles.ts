@@ -28,6 +28,7 @@ export const CSS = `
   border-radius: 12px; box-shadow: 0 8px 32px rgba(0,0,0,.28); overflow: hidden; border: 1px solid var(--cw-border);
 }
 .cw-left .cw-window { right: auto; left: 20px; }
+.cw-root .cw-closed { display: none; }
 @media (max-width: 480px) {
   .cw-window, .cw-left .cw-window { inset: 0; width: 100%; height: 100%; max-height: none; border-radius: 0; border: none; }
 }
