@@ -21,7 +21,7 @@ function routes(over: Record<string, unknown> = {}) {
   };
 }
 
-describe('Conversation view', () => {
+describe('Conversation view', { timeout: 30_000 }, () => {
   it('shows the transcript by sender, the summary card, the Case number as a link, intents and entities', async () => {
     mockFetch(routes());
     renderConsole(`/conversations/${CID}`);

@@ -19,6 +19,7 @@ import {
   useSuggestionsQuery,
 } from './api';
 import { StatusChip } from './ConversationsPage';
+import { InlineText } from './InlineText';
 import { Insights } from './Insights';
 import { SlaCountdown } from './QueuesPage';
 import { Transcript } from './Transcript';
@@ -249,7 +250,7 @@ export function ConversationView() {
                 <Card key={i} variant="outlined">
                   <CardActionArea onClick={() => pickSuggestion(s.text)} data-testid="suggestion" aria-label={`Use suggestion: ${s.text}`}>
                     <CardContent>
-                      <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap' }}>{s.text}</Typography>
+                      <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap' }}><InlineText text={s.text} /></Typography>
                     </CardContent>
                   </CardActionArea>
                   {s.citations.length > 0 && (

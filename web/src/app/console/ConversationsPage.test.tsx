@@ -17,7 +17,7 @@ function names() {
   return screen.queryAllByTestId('conversation-row').map((r) => within(r).getAllByRole('cell')[0]!.textContent);
 }
 
-describe('Conversation list', () => {
+describe('Conversation list', { timeout: 30_000 }, () => {
   it('filters by status and channel on the server, by queue, assignee and search here, and pages with cursors', async () => {
     const calls = mockFetch({
       'GET /v1/conversations': (c: { search: string }) =>
@@ -65,7 +65,7 @@ describe('Conversation list', () => {
   });
 });
 
-describe('accessibility (axe, without colour contrast, which jsdom cannot compute)', () => {
+describe('accessibility (axe, without colour contrast, which jsdom cannot compute)', { timeout: 30_000 }, () => {
   async function check(container: HTMLElement) {
     const r = await axe.run(container, { rules: { 'color-contrast': { enabled: false } }, resultTypes: ['violations'] });
     const serious = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');

@@ -15,7 +15,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describe('Queues', () => {
+describe('Queues', { timeout: 30_000 }, () => {
   it('shows counts per queue and SLA countdowns that tick each second and turn red when breached', async () => {
     // Only the clock and intervals are fake: fetches and testing-library's polling stay real.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });

@@ -1,6 +1,7 @@
 // The transcript: one bubble per message, styled by sender, with citations as links.
 import { useEffect, useRef } from 'react';
 import { alpha, Box, Chip, Link, Paper, Stack, Typography } from '@mui/material';
+import { InlineText } from './InlineText';
 import type { Message } from './types';
 import { citationsOf, humanize, intentOf } from './util';
 
@@ -41,7 +42,9 @@ function Bubble({ m, customer, me }: { m: Message; customer: string; me: string 
           </Typography>
           {m.moderation && <Chip size="small" color="warning" label={`Moderation: ${m.moderation}`} />}
         </Stack>
-        <Typography variant="body1" sx={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{m.content}</Typography>
+        <Typography variant="body1" sx={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+          {m.sender_type === 'user' ? m.content : <InlineText text={m.content} />}
+        </Typography>
         {intent && (
           <Typography variant="caption" sx={{ color: 'text.secondary', display: 'block', mt: 0.5 }}>
             Intent: {humanize(intent.name)} ({Math.round(intent.confidence * 100)}%)

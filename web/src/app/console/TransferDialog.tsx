@@ -5,7 +5,7 @@ import {
   FormLabel, MenuItem, Radio, RadioGroup, Stack, TextField,
 } from '@mui/material';
 import { errorText } from '../api';
-import { useEscalationsQuery, useQueuesQuery, useTransferMutation } from './api';
+import { useEscalationsQuery, useQueuesQuery, useStaffQuery, useTransferMutation } from './api';
 import { PRIORITIES, type Conversation, type Priority } from './types';
 import { humanize } from './util';
 
@@ -19,16 +19,20 @@ export function TransferDialog({ open, onClose, conversation, supervisor, me, on
   const escalations = useEscalationsQuery(undefined, { skip: !open || !supervisor });
   const [transfer, state] = useTransferMutation();
   const [target, setTarget] = useState<'queue' | 'agent'>('queue');
+  const staff = useStaffQuery(undefined, { skip: !open || !supervisor || target !== 'agent' });
   const [queue, setQueue] = useState('');
   const [agent, setAgent] = useState('');
   const [priority, setPriority] = useState<Priority | ''>('');
   const [error, setError] = useState<string | null>(null);
 
   const queueOptions = [...new Set([...(queues.data ?? []).map((q) => q.queue), ...(conversation.queue ? [conversation.queue] : [])])].sort();
+  const names = new Map((staff.data ?? []).map((u) => [u.id, u.display_name || u.email || u.id]));
   const agentOptions = [...new Set([
+    ...(staff.data ?? []).map((u) => u.id),
     ...(escalations.data ?? []).map((e) => e.assignee_id).filter((x): x is string => !!x),
     ...(me ? [me] : []),
   ])];
+  const agentLabel = (id: string) => `${names.get(id) ?? id}${id === me ? ' (you)' : ''}`;
 
   const chosenQueue = target === 'queue' ? queue.trim() : queue.trim() || conversation.queue || '';
   const valid = QUEUE_RE.test(chosenQueue) && (target === 'queue' || agent.trim() !== '');
@@ -42,7 +46,7 @@ export function TransferDialog({ open, onClose, conversation, supervisor, me, on
         ...(priority ? { priority } : {}),
         ...(target === 'agent' ? { assignee_id: agent.trim() } : {}),
       }).unwrap();
-      onDone(target === 'agent' ? `Reassigned to agent ${agent.trim() === me ? '(you)' : agent.trim()}` : `Transferred to ${humanize(chosenQueue)}`);
+      onDone(target === 'agent' ? `Reassigned to ${agentLabel(agent.trim())}` : `Transferred to ${humanize(chosenQueue)}`);
       onClose();
     } catch (e) {
       setError(errorText(e));
@@ -65,8 +69,11 @@ export function TransferDialog({ open, onClose, conversation, supervisor, me, on
           )}
           {target === 'agent' && (
             <Autocomplete freeSolo options={agentOptions} inputValue={agent} onInputChange={(_e, v) => setAgent(v)}
-              getOptionLabel={(o) => (o === me ? `${o} (you)` : o)}
-              renderInput={(p) => <TextField {...p} label="Agent" required helperText="The agent's user id" />} />
+              renderOption={(props, o) => <li {...props} key={o}>{agentLabel(o)}</li>}
+              renderInput={(p) => (
+                <TextField {...p} label="Agent" required
+                  helperText={names.has(agent.trim()) ? agentLabel(agent.trim()) : staff.data?.length ? 'Choose an agent' : "The agent's user id"} />
+              )} />
           )}
           <Autocomplete freeSolo options={queueOptions} inputValue={queue} onInputChange={(_e, v) => setQueue(v)}
             getOptionLabel={(o) => o}

@@ -2,7 +2,7 @@
 import { api } from '../api';
 import type {
   Conversation, ConversationDetail, ConversationPage, Escalation, ListArgs, PostMessageResult,
-  QueueSummary, Suggestion, TransferArgs,
+  QueueSummary, StaffMember, Suggestion, TransferArgs,
 } from './types';
 
 export const consoleApi = api.injectEndpoints({
@@ -44,6 +44,18 @@ export const consoleApi = api.injectEndpoints({
     suggestions: b.query<Suggestion[], string>({
       query: (id) => `/v1/conversations/${encodeURIComponent(id)}/suggestions`,
       providesTags: (_r, _e, id) => [{ type: 'Conversation', id: `sugg-${id}` }],
+    }),
+    // Staff to reassign to. `GET /v1/admin/users` is planned on the server (the admin uses it too); until it
+    // exists (or when the caller may not list users) this fails and the dialog takes a user id instead.
+    staff: b.query<StaffMember[], void>({
+      query: () => '/v1/admin/users',
+      transformResponse: (raw: unknown) => {
+        const o = raw as { users?: unknown; items?: unknown } | null;
+        const list = Array.isArray(raw) ? raw : Array.isArray(o?.users) ? o.users : Array.isArray(o?.items) ? o.items : [];
+        return (list as StaffMember[]).filter((u) => u && typeof u.id === 'string' && ['agent', 'supervisor', 'admin'].includes(u.role)
+          && (u.status === undefined || u.status === 'active'));
+      },
+      providesTags: [{ type: 'User', id: 'LIST' }],
     }),
     sendMessage: b.mutation<PostMessageResult, { id: string; content: string }>({
       query: ({ id, content }) => ({
@@ -88,5 +100,5 @@ function changed(id: string) {
 
 export const {
   useQueuesQuery, useEscalationsQuery, useConversationsQuery, useConversationQuery, useEscalationQuery,
-  useSuggestionsQuery, useSendMessageMutation, useClaimMutation, useTransferMutation, useResolveMutation,
+  useSuggestionsQuery, useStaffQuery, useSendMessageMutation, useClaimMutation, useTransferMutation, useResolveMutation,
 } = consoleApi;

@@ -170,3 +170,12 @@ export interface TransferArgs {
   /** Reassign to this agent (supervisors); only sent when set. */
   assignee_id?: string;
 }
+
+/** A staff member (the `User` model) to reassign a conversation to. */
+export interface StaffMember {
+  id: string;
+  email: string | null;
+  display_name?: string | null;
+  role: string;
+  status?: string;
+}
