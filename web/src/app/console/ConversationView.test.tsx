@@ -103,6 +103,24 @@ describe('Conversation view', { timeout: 30_000 }, () => {
     expect(within(transcript).getAllByTestId('message')).toHaveLength(4);
   });
 
+  it('shows the AI reply as it streams, then the stored reply once', async () => {
+    mockFetch(routes());
+    renderConsole(`/conversations/${CID}`, { realtime: true });
+    const transcript = await screen.findByTestId('transcript');
+    await waitFor(() => expect(FakeWebSocket.last?.sent).toContainEqual({ type: 'subscribe', conversation_id: CID }));
+    const ws = FakeWebSocket.last!;
+    act(() => ws.emit({ type: 'ai_response_delta', conversation_id: CID, delta: 'Your limit ' }));
+    act(() => ws.emit({ type: 'ai_response_delta', conversation_id: CID, delta: 'resets **daily**.' }));
+    act(() => ws.emit({ type: 'ai_response_delta', conversation_id: 'other', delta: 'nope' }));
+    expect(screen.getByTestId('ai-draft')).toHaveTextContent('AI assistant is writing: Your limit resets **daily**.');
+    act(() => ws.emit({ type: 'ai_response', message: message({ id: 'm5', sender_type: 'ai_agent', content: 'Your limit resets **daily**.', created_at: '2026-01-01T00:03:00Z' }) }));
+    expect(screen.queryByTestId('ai-draft')).not.toBeInTheDocument();
+    const last = within(transcript).getAllByTestId('message').at(-1)!;
+    expect(last).toHaveAttribute('data-sender', 'ai_agent');
+    // Markdown bold is rendered as such, not as asterisks.
+    expect(within(last).getByText('daily').tagName).toBe('STRONG');
+  });
+
   it('claims, transfers to a queue, and resolves', async () => {
     const calls = mockFetch(routes({
       [`POST /v1/conversations/${CID}/claim`]: conversation({ assignee_id: 'agent-1' }),
@@ -128,6 +146,10 @@ describe('Conversation view', { timeout: 30_000 }, () => {
 
   it('lets a supervisor reassign to a specific agent and shows the server refusing it', async () => {
     const calls = mockFetch(routes({
+      'GET /v1/admin/users': [
+        { id: 'agent-7', email: 'alex@example.com', display_name: 'Alex Agent', role: 'agent', status: 'active' },
+        { id: 'cust-1', email: 'jane@example.com', display_name: 'Jane Doe', role: 'customer', status: 'active' },
+      ],
       [`POST /v1/conversations/${CID}/transfer`]: () => new Response(
         JSON.stringify({ error: { code: 1001, name: 'validation_failed', message: 'unknown field `assignee_id`' } }),
         { status: 422, headers: { 'Content-Type': 'application/json' } }),
@@ -136,7 +158,10 @@ describe('Conversation view', { timeout: 30_000 }, () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Transfer' }));
     const dialog = await screen.findByRole('dialog', { name: 'Transfer conversation' });
     await userEvent.click(within(dialog).getByRole('radio', { name: 'A specific agent' }));
-    await userEvent.type(within(dialog).getByRole('combobox', { name: 'Agent' }), 'agent-7');
+    await userEvent.click(within(dialog).getByRole('combobox', { name: 'Agent' }));
+    // Staff come from /v1/admin/users when the server lists them (customers left out).
+    await userEvent.click(await screen.findByRole('option', { name: 'Alex Agent' }));
+    expect(within(dialog).getByRole('combobox', { name: 'Agent' })).toHaveValue('agent-7');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Transfer' }));
     await waitFor(() => expect(calls.find((c) => c.path.endsWith('/transfer'))?.body).toEqual({ queue: 'general_support', assignee_id: 'agent-7' }));
     expect(await within(dialog).findByText('unknown field `assignee_id`')).toBeInTheDocument();
