@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import {
-  Alert, Box, Button, Chip, Grid, LinearProgress, List, ListItemButton, ListItemText, Paper, Stack, TextField, Typography,
+  Alert, Box, Button, Chip, Grid, LinearProgress, List, ListItem, ListItemButton, ListItemText, Paper, Stack, TextField, Typography,
 } from '@mui/material';
 import ModelTrainingIcon from '@mui/icons-material/ModelTraining';
 import { errorText } from '../api';
@@ -175,12 +175,14 @@ export function IntentsPage() {
               <TextField label="Filter intents" size="small" fullWidth value={filter} onChange={(e) => setFilter(e.target.value)} sx={{ mb: 1 }} />
               <List dense aria-label="Intents" sx={{ maxHeight: 560, overflow: 'auto' }}>
                 {intents.map((i) => (
-                  <ListItemButton key={i.name} selected={current?.name === i.name} onClick={() => setSelected(i.name)}>
-                    <ListItemText primary={i.name} />
-                    <Chip size="small" label={i.examples.length} aria-label={`${i.examples.length} examples`} />
-                  </ListItemButton>
+                  <ListItem key={i.name} disablePadding>
+                    <ListItemButton selected={current?.name === i.name} onClick={() => setSelected(i.name)}>
+                      <ListItemText primary={i.name} />
+                      <Chip size="small" label={i.examples.length} aria-label={`${i.examples.length} examples`} />
+                    </ListItemButton>
+                  </ListItem>
                 ))}
-                {intents.length === 0 && <Typography variant="body2" sx={{ p: 1 }}>No intents.</Typography>}
+                {intents.length === 0 && <ListItem><ListItemText primary="No intents." /></ListItem>}
               </List>
             </Paper>
           </Grid>

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import {
   Alert, Box, Button, Chip, Dialog, DialogActions, DialogContent, DialogTitle, Divider, Grid,
-  InputAdornment, Link, List, ListItemButton, ListItemText, Paper, Stack, Table, TableBody, TableCell, TableContainer,
+  InputAdornment, Link, List, ListItem, ListItemButton, ListItemText, Paper, Stack, Table, TableBody, TableCell, TableContainer,
   TableHead, TablePagination, TableRow, TextField, Typography,
 } from '@mui/material';
 import AddIcon from '@mui/icons-material/Add';
@@ -182,12 +182,14 @@ function EditDialog({ id, onClose }: { id: string | null; onClose: () => void })
               ) : (
                 <List dense aria-labelledby="versions-title" data-testid="version-history">
                   {data.versions.map((v) => (
-                    <ListItemButton key={v.version} selected={viewing?.version === v.version} onClick={() => setViewing(v)}>
-                      <ListItemText
-                        primary={`Version ${v.version}${v.is_current || v.version === data.version ? ' (current)' : ''}`}
-                        secondary={`${dateTime(v.created_at)} · ${v.title}`}
-                      />
-                    </ListItemButton>
+                    <ListItem key={v.version} disablePadding>
+                      <ListItemButton selected={viewing?.version === v.version} onClick={() => setViewing(v)}>
+                        <ListItemText
+                          primary={`Version ${v.version}${v.is_current || v.version === data.version ? ' (current)' : ''}`}
+                          secondary={`${dateTime(v.created_at)} · ${v.title}`}
+                        />
+                      </ListItemButton>
+                    </ListItem>
                   ))}
                 </List>
               )}

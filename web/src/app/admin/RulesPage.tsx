@@ -4,7 +4,7 @@
 // the cursor to its line.
 
 import { useEffect, useRef, useState } from 'react';
-import { Alert, Box, Button, List, ListItemButton, ListItemText, TextField, Typography } from '@mui/material';
+import { Alert, Box, Button, List, ListItem, ListItemButton, ListItemText, TextField, Typography } from '@mui/material';
 import { errorText } from '../api';
 import { useRulesQuery, useSaveRulesMutation, useValidateRulesMutation } from './api';
 import { ErrorAlert, errorStatus, Loading, PageHeader } from './common';
@@ -161,31 +161,32 @@ export function RulesPage() {
           </Typography>
           <List dense disablePadding>
             {problems.map((p, i) => (
-              <ListItemButton
-                key={i}
-                data-testid="rule-error"
-                onClick={() => goTo(p)}
-                sx={{ px: 0, alignItems: 'flex-start' }}
-              >
-                <ListItemText
-                  primary={
-                    <>
-                      {p.rule && <strong>Rule {p.rule}</strong>}
-                      {p.rule && p.field && ' · '}
-                      {p.field && <span>field <code>{p.field}</code></span>}
-                      {(p.rule || p.field) && p.line !== null && ' · '}
-                      {p.line !== null && (
-                        <span>
-                          line {p.line}
-                          {p.column !== null && `, column ${p.column}`}
-                        </span>
-                      )}
-                    </>
-                  }
-                  secondary={p.message}
-                  slotProps={{ secondary: { color: 'inherit' } }}
-                />
-              </ListItemButton>
+              <ListItem key={i} disablePadding>
+                <ListItemButton
+                  data-testid="rule-error"
+                  onClick={() => goTo(p)}
+                  sx={{ px: 0, alignItems: 'flex-start' }}
+                >
+                  <ListItemText
+                    primary={
+                      <>
+                        {p.rule && <strong>Rule {p.rule}</strong>}
+                        {p.rule && p.field && ' · '}
+                        {p.field && <span>field <code>{p.field}</code></span>}
+                        {(p.rule || p.field) && p.line !== null && ' · '}
+                        {p.line !== null && (
+                          <span>
+                            line {p.line}
+                            {p.column !== null && `, column ${p.column}`}
+                          </span>
+                        )}
+                      </>
+                    }
+                    secondary={p.message}
+                    slotProps={{ secondary: { color: 'inherit' } }}
+                  />
+                </ListItemButton>
+              </ListItem>
             ))}
           </List>
         </Alert>
