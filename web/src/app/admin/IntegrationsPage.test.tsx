@@ -50,14 +50,14 @@ describe('IntegrationsPage', () => {
 
   it('saves the form over the stored settings and shows a field error where the server names it', async () => {
     let n = 0;
-    const { calls } = server(() => (++n === 1 ? apiError(422, 'salesforce.auth.client_id: must not be empty', { field: 'salesforce.auth.client_id' }) : undefined));
+    const { calls } = server(() => (++n === 1 ? apiError(422, 'salesforce.client_id: missing field `client_id`', { field: 'salesforce.client_id' }) : undefined));
     const user = userEvent.setup();
     renderPage(<IntegrationsPage />);
     const clientId = await screen.findByRole('textbox', { name: 'Client ID' });
     expect(clientId).toHaveValue('3MVG9');
     await user.clear(clientId);
     await user.click(screen.getByRole('button', { name: 'Save settings' }));
-    expect(await screen.findByText('salesforce.auth.client_id: must not be empty')).toBeInTheDocument();
+    expect(await screen.findByText('salesforce.client_id: missing field `client_id`')).toBeInTheDocument();
     expect(clientId).toHaveAttribute('aria-invalid', 'true');
 
     await user.type(clientId, 'NEWKEY');

@@ -128,7 +128,8 @@ function SalesforceSettings() {
   const f = (name: string, label: string, help = ' ', extra: object = {}) => {
     if (!form) return null;
     const key = name.split('.').pop() as keyof SfForm;
-    const bad = field === name || (name === 'auth.flow' && field === 'auth');
+    // The server names nested fields with or without `auth.` (`salesforce.client_id` for a missing one).
+    const bad = field === name || field === key || field === `auth.${key}` || (name === 'auth.flow' && field === 'auth');
     return (
       <TextField
         label={label}

@@ -79,6 +79,12 @@ describe('RulesPage', () => {
     expect(screen.queryByTestId('rule-error')).not.toBeInTheDocument();
   });
 
+  it('reads the position of a syntax error from the top-level message, as the server sends it', () => {
+    const e = { status: 422, data: { error: { message: 'line 3, column 3: did not find expected node content',
+      details: { field: '', message: 'did not find expected node content', rule: null } } } };
+    expect(ruleProblems(e)).toEqual([{ rule: null, field: null, message: 'did not find expected node content', line: 3, column: 3 }]);
+  });
+
   it('reads several errors and line numbers from the message', () => {
     const e = { status: 422, data: { error: { message: 'x', details: { errors: [
       { rule: 'a', field: 'then', message: 'unknown action' },

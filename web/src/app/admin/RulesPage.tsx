@@ -32,7 +32,8 @@ export function ruleProblems(e: unknown): RuleProblem[] {
     let line = int(o.line);
     let column = int(o.column);
     if (line === null) {
-      const m = /line (\d+)(?:,? column (\d+))?/i.exec(message);
+      // Syntax errors carry the position in the top-level message: "line 3, column 3: …".
+      const m = /line (\d+)(?:,? column (\d+))?/i.exec(`${message} ${raw.length === 1 ? (body?.message ?? '') : ''}`);
       if (m) {
         line = Number(m[1]);
         column = m[2] ? Number(m[2]) : column;
