@@ -320,7 +320,8 @@ export function AnalyticsPage() {
           helperText=" "
           slotProps={{ inputLabel: { shrink: true }, htmlInput: { min: from } }}
         />
-        <TextField select label="Channel" value={channel} onChange={(e) => setChannel(e.target.value)} sx={{ minWidth: 180 }} helperText=" ">
+        <TextField select label="Channel" value={channel} onChange={(e) => setChannel(e.target.value)} sx={{ minWidth: 180 }} helperText=" "
+          slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}>
           <MenuItem value="">All channels</MenuItem>
           {CHANNELS.map((c) => (
             <MenuItem key={c} value={c}>
