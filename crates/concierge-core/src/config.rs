@@ -75,6 +75,10 @@ pub struct ServerConfig {
     pub trust_forwarded_for: bool,
     /// How long the conversation engine may take before the customer gets a fallback reply.
     pub engine_timeout_secs: u64,
+    /// Serve the web UI (widget, console, admin) from this directory, laid
+    /// out like `web/dist`. Unset: the copy built into the binary (debug
+    /// builds read `web/dist` from the source tree instead).
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +91,7 @@ impl Default for ServerConfig {
             cors_allowed_origins: Vec::new(),
             trust_forwarded_for: false,
             engine_timeout_secs: 10,
+            web_dir: None,
         }
     }
 }
@@ -513,6 +518,9 @@ cors_allowed_origins = []
 trust_forwarded_for = false
 # Seconds the conversation engine may take before the customer gets a fallback reply.
 engine_timeout_secs = 10
+# Serve the web UI from this directory (laid out like web/dist) instead of the
+# copy built into the binary.
+# web_dir = "./web/dist"
 
 [database]
 # postgres://user:password@host:5432/concierge switches to PostgreSQL; nothing else changes.

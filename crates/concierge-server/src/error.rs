@@ -46,6 +46,7 @@ error_codes! {
     Database           = 4002, SERVICE_UNAVAILABLE,   "database_unavailable";
     Timeout            = 4003, SERVICE_UNAVAILABLE,   "timeout";
     Upstream           = 4004, BAD_GATEWAY,           "upstream_unavailable";
+    UiNotBuilt         = 4005, SERVICE_UNAVAILABLE,   "ui_not_built";
     Internal           = 5001, INTERNAL_SERVER_ERROR, "internal";
 }
 

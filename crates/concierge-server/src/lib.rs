@@ -28,6 +28,8 @@ pub mod routes;
 pub mod service;
 /// Shared application state.
 pub mod state;
+/// The built web UI: the chat widget, the console SPA, the demo page.
+pub mod ui;
 /// The WebSocket API and its fan-out hub.
 pub mod ws;
 
@@ -44,6 +46,7 @@ use concierge_core::config::Config;
 use concierge_core::engine::ConversationEngine;
 use concierge_store::Store;
 use tokio::net::TcpListener;
+use tower::{Layer, ServiceExt};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -180,7 +183,43 @@ impl Application {
 
 /// The whole HTTP surface with its middleware.
 pub fn router(state: AppState) -> Router {
-    let cors = cors_layer(&state.config.server.cors_allowed_origins);
+    let staff_cors = cors_layer(&state.config.server.cors_allowed_origins);
+    let inner = routes_with_middleware(state);
+    // The widget runs on customers' sites and authenticates with bearer
+    // tokens only (no cookies): its endpoints accept any origin. Everything
+    // else keeps the configured list.
+    let open = widget_cors_layer().layer(inner.clone());
+    let staff = staff_cors.layer(inner);
+    Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
+        let open = open.clone();
+        let staff = staff.clone();
+        async move {
+            if widget_facing(req.uri().path()) {
+                open.oneshot(req).await
+            } else {
+                staff.oneshot(req).await
+            }
+        }
+    }))
+}
+
+/// Whether `path` is called by the chat widget from a customer's site.
+pub fn widget_facing(path: &str) -> bool {
+    if path == "/v1/auth/visitor" || path == "/v1/ws" || path == "/v1/conversations" {
+        return true;
+    }
+    let Some(rest) = path.strip_prefix("/v1/conversations/") else {
+        return false;
+    };
+    let mut parts = rest.split('/');
+    let _id = parts.next();
+    matches!(
+        (parts.next(), parts.next()),
+        (None, _) | (Some("messages" | "csat" | "resolve"), None)
+    )
+}
+
+fn routes_with_middleware(state: AppState) -> Router {
     let body_limit = state.config.server.body_limit_bytes;
     Router::new()
         .merge(routes::health::router())
@@ -192,6 +231,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::salesforce::router())
         .merge(routes::analytics::router())
         .merge(openapi::router())
+        .merge(ui::router())
         .route("/v1/ws", get(ws::upgrade))
         .route("/", get(index))
         .fallback(|| async { ApiError::new(Code::NotFound, "no such endpoint; see /api/docs") })
@@ -209,7 +249,6 @@ pub fn router(state: AppState) -> Router {
             middleware::request_context,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(cors)
         .with_state(state)
 }
 
@@ -244,7 +283,28 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(list))
-        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            middleware::X_REQUEST_ID,
+        ])
+        .expose_headers([middleware::X_REQUEST_ID, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+/// CORS for the widget's endpoints: any origin, never credentials.
+fn widget_cors_layer() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_credentials(false)
+        .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,

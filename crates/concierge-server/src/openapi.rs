@@ -53,6 +53,7 @@ impl Modify for BearerAuth {
         routes::salesforce::import_knowledge, routes::salesforce::list_outbox, routes::salesforce::retry_outbox,
         routes::analytics::overview, routes::analytics::csv,
         crate::ws::upgrade,
+        crate::ui::widget, crate::ui::app_index, crate::ui::app_path, crate::ui::demo,
     ),
     components(schemas(crate::ws::ClientEvent, crate::ws::ServerEvent)),
     modifiers(&BearerAuth),
@@ -65,6 +66,7 @@ impl Modify for BearerAuth {
         (name = "analytics", description = "Service figures over time"),
         (name = "realtime", description = "WebSocket events"),
         (name = "health", description = "Health, readiness and metrics"),
+        (name = "web", description = "The chat widget, the agent console and admin app, and the demo page"),
     )
 )]
 #[derive(Debug)]

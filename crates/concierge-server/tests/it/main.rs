@@ -24,5 +24,7 @@ mod isolation;
 mod platform;
 /// Salesforce: Cases from escalations, agent comments back to the customer, admin.
 mod salesforce;
+/// The web UI: widget, console SPA, CSP nonces, ETags, demo page, CORS.
+mod ui;
 /// The WebSocket API: fan-out, bad frames, subscriptions, idle timeout.
 mod websocket;

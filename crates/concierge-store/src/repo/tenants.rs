@@ -66,6 +66,18 @@ repository! {
         row.map(OrgRow::into_domain).transpose()
     }
 
+    /// System lookup of the oldest tenant (the default one a single-tenant
+    /// install or the demo page uses).
+    pub async fn first_organization(&self) -> Result<Option<Organization>> {
+        let mut tx = self.system_tx().await?;
+        let row: Option<OrgRow> = sqlx::query_as(&format!(
+            "SELECT {ORG_COLUMNS} FROM organizations ORDER BY created_at, id LIMIT 1"))
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.map(OrgRow::into_domain).transpose()
+    }
+
     /// How many tenants exist (first-start bootstrap).
     pub async fn count_organizations(&self) -> Result<i64> {
         let mut tx = self.system_tx().await?;
