@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { File as NodeFile } from 'node:buffer';
 import { KnowledgePage } from './KnowledgePage';
 import { apiError, installDomPolyfills, mockFetch, renderPage, type Call } from './testing';
 
@@ -136,6 +137,28 @@ describe('KnowledgePage', () => {
     expect(JSON.parse(byPath(calls, 'PUT', '/v1/admin/knowledge/a1')[0]!.body!)).toEqual({
       title: 'Reset your password', body: 'Old text.', language: 'en', tags: ['billing'],
     });
+  });
+
+  it('imports files as multipart form data and reports the result', async () => {
+    const { calls } = mockFetch((c) => {
+      if (c.method === 'GET' && c.url.pathname === '/v1/admin/knowledge') return { body: list };
+      if (c.method === 'POST' && c.url.pathname === '/v1/admin/knowledge/import') return { body: { created: 2, updated: 0, unchanged: 1 } };
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderPage(<KnowledgePage />);
+    await screen.findByTestId('article-a1');
+    // jsdom's File and FormData do not cross into Node's fetch; use Node's own, as a browser has one realm.
+    const NodeFormData = (await new Response('', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }).formData()).constructor;
+    vi.stubGlobal('FormData', NodeFormData);
+    const files = [new NodeFile(['# A\nbody'], 'a.md', { type: 'text/markdown' }), new NodeFile(['<h1>B</h1>'], 'b.html', { type: 'text/html' })] as unknown as File[];
+    await user.upload(screen.getByLabelText('Files to import'), files);
+    expect(await screen.findByText(/Imported 2 files — created: 2, updated: 0, unchanged: 1/)).toBeInTheDocument();
+    const post = calls.find((c) => c.url.pathname === '/v1/admin/knowledge/import')!;
+    expect(post.headers.get('content-type')).toMatch(/^multipart\/form-data; boundary=/);
+    expect(post.body).toContain('name="files"; filename="a.md"');
+    expect(post.body).toContain('name="files"; filename="b.html"');
+    expect(post.body).toContain('# A\nbody');
   });
 
   it('shows the 404 of a server without the endpoint as an alert', async () => {
