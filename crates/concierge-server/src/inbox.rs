@@ -59,6 +59,7 @@ impl concierge_sfsync::Inbox for ServerInbox {
                 ServerEvent::MessageReceived { message: m.clone() },
             );
         }
+        crate::notify::if_changed(&self.state, &before, &turn.conversation);
         if before.status != turn.conversation.status {
             self.state.hub.publish(
                 conversation,
@@ -90,6 +91,7 @@ impl concierge_sfsync::Inbox for ServerInbox {
                 status: c.status,
             },
         );
+        crate::notify::updated(&self.state, &c, None);
         Ok(())
     }
 }

@@ -12,12 +12,16 @@ pub mod auth;
 pub mod error;
 /// Extractors that reject in our error format.
 pub mod extract;
+/// The fan-out hub: conversation channels and each tenant's staff feed.
+pub mod hub;
 /// Where Salesforce's changes land: agent comments and closed Cases.
 pub mod inbox;
 /// Prometheus metrics.
 pub mod metrics;
 /// Request id, span, timeout, access log, security headers.
 pub mod middleware;
+/// Staff notifications: escalations and conversation changes on the feed.
+pub mod notify;
 /// The OpenAPI document and the docs page.
 pub mod openapi;
 /// Per-client token buckets.

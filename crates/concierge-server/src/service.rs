@@ -259,14 +259,18 @@ pub async fn post_message(
             .inc();
     }
     publish_messages(state, &conversation, &updated, &stored);
+    match &turn.escalation {
+        Some(e) => crate::notify::escalated(state, &updated, e),
+        None => crate::notify::if_changed(state, &conversation, &updated),
+    }
     let first = stored
         .first()
         .ok_or_else(|| ApiError::new(Code::Internal, "message was not stored"))?;
-    let escalation = turn.escalation.map(|e| EscalationInfo {
+    let escalation = turn.escalation.as_ref().map(|e| EscalationInfo {
         id: e.id,
-        queue: e.queue,
+        queue: e.queue.clone(),
         priority: e.priority,
-        reason: e.reason,
+        reason: e.reason.clone(),
         sla_deadline: e.sla_deadline,
         case_number: e
             .summary

@@ -1,7 +1,9 @@
 //! WebSocket API (`GET /v1/ws`). Clients send `message`, `typing`,
-//! `read_receipt`, `heartbeat` and `subscribe` events; the server sends
-//! `message_received`, `ai_response`, `typing_indicator`, `read_receipt`,
-//! `status_update`, `subscribed`, `heartbeat` and `error`.
+//! `read_receipt`, `heartbeat`, `subscribe` and (staff) `subscribe_queues`
+//! events; the server sends `message_received`, `ai_response`,
+//! `typing_indicator`, `read_receipt`, `status_update`, `subscribed`,
+//! `heartbeat` and `error`, and on the staff feed `queues_subscribed`,
+//! `escalated` and `conversation_updated` (see [`crate::notify`]).
 //!
 //! A message sent over a socket and one posted over REST go through the same
 //! [`service::post_message`](crate::service::post_message) and reach every
@@ -13,7 +15,7 @@
 //! pub/sub with the scale-out work.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -21,12 +23,16 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUp
 use axum::extract::State;
 use axum::response::Response;
 use concierge_core::model::Message;
-use concierge_core::{ContentType, ConversationId, ConversationStatus, MessageId};
+use concierge_core::{
+    ContentType, ConversationId, ConversationStatus, EscalationId, MessageId, Priority, UserId,
+};
 use futures::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 use utoipa::ToSchema;
+
+pub use crate::hub::Hub;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -75,6 +81,40 @@ pub enum ServerEvent {
         #[schema(value_type = String, format = Uuid)]
         conversation_id: ConversationId,
     },
+    /// Staff feed (after `subscribe_queues`): a conversation was escalated
+    /// to a queue. Sent to staff sockets of the same tenant whose queue
+    /// filter includes `queue` (or that watch all queues).
+    Escalated {
+        #[schema(value_type = String, format = Uuid)]
+        conversation_id: ConversationId,
+        #[schema(value_type = String, format = Uuid)]
+        escalation_id: EscalationId,
+        queue: String,
+        priority: Priority,
+        reason: String,
+        sla_deadline: Option<chrono::DateTime<chrono::Utc>>,
+        /// The case opened for it (e.g. a Salesforce CaseNumber), when there is one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        case_number: Option<String>,
+    },
+    /// Staff feed (after `subscribe_queues`): a conversation's status, queue
+    /// or assignee changed (escalated, claimed, transferred, resolved,
+    /// answered). Filtered by `queue` or `previous_queue`.
+    ConversationUpdated {
+        #[schema(value_type = String, format = Uuid)]
+        conversation_id: ConversationId,
+        status: ConversationStatus,
+        queue: Option<String>,
+        /// The queue it left, on a transfer.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_queue: Option<String>,
+        priority: Option<Priority>,
+        #[schema(value_type = Option<String>, format = Uuid)]
+        assigned_agent_id: Option<UserId>,
+    },
+    /// This socket now receives the staff feed; `queues` is its filter
+    /// (`null`: every queue of the tenant).
+    QueuesSubscribed { queues: Option<Vec<String>> },
     /// Answer to a client heartbeat.
     Heartbeat,
     /// A frame could not be handled; the connection stays open.
@@ -117,77 +157,19 @@ pub enum ClientEvent {
         #[schema(value_type = String, format = Uuid)]
         conversation_id: ConversationId,
     },
+    /// Staff only (agent, supervisor, admin): receive the tenant's staff
+    /// feed — `escalated` and `conversation_updated` events — answered with
+    /// `queues_subscribed`. `queues` limits it to those queues (omit or
+    /// `null` for all). Sending it again replaces the filter. Customers and
+    /// integrations get a `forbidden` error event.
+    SubscribeQueues {
+        #[serde(default)]
+        queues: Option<Vec<String>>,
+    },
 }
 
 fn yes() -> bool {
     true
-}
-
-/// Conversation → broadcast channel of its events.
-#[derive(Debug, Clone, Default)]
-pub struct Hub {
-    channels: Arc<Mutex<HashMap<ConversationId, broadcast::Sender<Arc<ServerEvent>>>>>,
-}
-
-impl Hub {
-    /// Sends `event` to every socket subscribed to `conversation`.
-    pub fn publish(&self, conversation: ConversationId, event: ServerEvent) {
-        let Ok(mut map) = self.channels.lock() else {
-            return;
-        };
-        if let Some(tx) = map.get(&conversation) {
-            if tx.send(Arc::new(event)).is_err() {
-                map.remove(&conversation);
-            }
-        }
-    }
-
-    /// Whether any socket watches `conversation` (worth streaming to).
-    pub fn watched(&self, conversation: ConversationId) -> bool {
-        self.channels
-            .lock()
-            .ok()
-            .and_then(|map| map.get(&conversation).map(|tx| tx.receiver_count() > 0))
-            .unwrap_or(false)
-    }
-
-    /// A receiver of `conversation`'s events from now on.
-    pub fn subscribe(
-        &self,
-        conversation: ConversationId,
-    ) -> Option<broadcast::Receiver<Arc<ServerEvent>>> {
-        let mut map = self.channels.lock().ok()?;
-        Some(
-            map.entry(conversation)
-                .or_insert_with(|| broadcast::channel(256).0)
-                .subscribe(),
-        )
-    }
-
-    /// Stops tracking `conversation` if nobody listens to it any more.
-    fn release(&self, conversation: ConversationId) {
-        if let Ok(mut map) = self.channels.lock() {
-            if map
-                .get(&conversation)
-                .is_some_and(|tx| tx.receiver_count() == 0)
-            {
-                map.remove(&conversation);
-            }
-        }
-    }
-
-    /// Conversations the hub holds a channel for (with or without subscribers).
-    pub fn channel_count(&self) -> usize {
-        self.channels.lock().map(|m| m.len()).unwrap_or(0)
-    }
-
-    /// Conversations with at least one subscriber.
-    pub fn active_conversations(&self) -> usize {
-        self.channels
-            .lock()
-            .map(|m| m.values().filter(|tx| tx.receiver_count() > 0).count())
-            .unwrap_or(0)
-    }
 }
 
 /// Query of `GET /v1/ws`.
@@ -244,6 +226,8 @@ struct Socket {
     principal: Principal,
     out: mpsc::Sender<Arc<ServerEvent>>,
     forwards: HashMap<ConversationId, tokio::task::JoinHandle<()>>,
+    /// The staff feed's forwarder, after `subscribe_queues`.
+    staff: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Socket {
@@ -278,6 +262,49 @@ impl Socket {
         true
     }
 
+    /// Forwards the tenant's staff feed, filtered by `queues`, replacing any earlier filter.
+    async fn subscribe_queues(&mut self, queues: Option<Vec<String>>) -> Result<(), ApiError> {
+        if !self.principal.role.is_staff() {
+            return Err(ApiError::forbidden(
+                "only agents, supervisors and admins receive the queue feed",
+            ));
+        }
+        if let Some(qs) = &queues {
+            if qs.len() > 100 {
+                return Err(ApiError::field("queues", "at most 100 queues"));
+            }
+        }
+        if let Some(old) = self.staff.take() {
+            old.abort();
+            let _ = old.await;
+        }
+        let Some(mut rx) = self.state.hub.subscribe_staff(self.principal.org) else {
+            return Err(ApiError::new(
+                crate::error::Code::Internal,
+                "the staff feed is unavailable",
+            ));
+        };
+        let out = self.out.clone();
+        let filter = queues.clone();
+        self.staff = Some(tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(ev) => {
+                        if wanted(filter.as_deref(), &ev) && out.send(ev).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(skipped = n, "slow staff socket skipped feed events");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }));
+        self.send(ServerEvent::QueuesSubscribed { queues }).await;
+        Ok(())
+    }
+
     async fn handle_text(&mut self, text: &str) {
         let event: ClientEvent = match serde_json::from_str(text) {
             Ok(ev) => ev,
@@ -298,6 +325,7 @@ impl Socket {
         let who = self.principal.role.to_string();
         match event {
             ClientEvent::Heartbeat => self.send(ServerEvent::Heartbeat).await,
+            ClientEvent::SubscribeQueues { queues } => self.subscribe_queues(queues).await?,
             ClientEvent::Subscribe { conversation_id } => {
                 service::conversation_for(&self.state, &self.principal, conversation_id).await?;
                 self.subscribe(conversation_id);
@@ -356,6 +384,23 @@ impl Socket {
     }
 }
 
+/// Whether a staff-feed event passes a socket's queue filter (`None`: all).
+fn wanted(filter: Option<&[String]>, event: &ServerEvent) -> bool {
+    let Some(queues) = filter else {
+        return true;
+    };
+    let has = |q: &Option<String>| q.as_ref().is_some_and(|q| queues.contains(q));
+    match event {
+        ServerEvent::Escalated { queue, .. } => queues.contains(queue),
+        ServerEvent::ConversationUpdated {
+            queue,
+            previous_queue,
+            ..
+        } => has(queue) || has(previous_queue),
+        _ => true,
+    }
+}
+
 /// Resolves when the principal's credential expires (never, for API keys).
 async fn expiry(expires_at: Option<i64>) {
     match expires_at {
@@ -400,6 +445,7 @@ async fn run_socket(
         principal,
         out,
         forwards: HashMap::new(),
+        staff: None,
     };
     if let Some(id) = initial {
         sock.subscribe(id);
@@ -447,6 +493,11 @@ async fn run_socket(
         // conversation's channel can go (or the hub would grow for ever).
         let _ = task.await;
         state.hub.release(id);
+    }
+    if let Some(task) = sock.staff.take() {
+        task.abort();
+        let _ = task.await;
+        state.hub.release_staff(sock.principal.org);
     }
     drop(sock);
     let _ = writer.await;

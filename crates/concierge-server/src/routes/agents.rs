@@ -142,9 +142,10 @@ pub async fn claim(
     let agent = p
         .user
         .ok_or_else(|| ApiError::forbidden("claiming needs a signed-in agent, not an API key"))?;
-    service::conversation_for(&state, &p, id).await?;
+    let before = service::conversation_for(&state, &p, id).await?;
     let c = state.store.claim_conversation(p.org, id, agent).await?;
     publish_status(&state, &c);
+    crate::notify::updated(&state, &c, before.queue);
     Ok(Json(c))
 }
 
@@ -181,11 +182,15 @@ pub async fn transfer(
             "must be 1–64 letters, digits, `_` or `-`",
         ));
     }
-    service::conversation_for(&state, &p, id).await?;
+    let before = service::conversation_for(&state, &p, id).await?;
     let c = state
         .store
         .transfer_conversation(p.org, id, &req.queue, req.priority)
         .await?;
+    if before.status != c.status {
+        publish_status(&state, &c);
+    }
+    crate::notify::updated(&state, &c, before.queue);
     Ok(Json(c))
 }
 
@@ -226,6 +231,7 @@ pub async fn resolve(
         .resolve_conversation(p.org, id, how, req.note.as_deref())
         .await?;
     publish_status(&state, &c);
+    crate::notify::updated(&state, &c, current.queue);
     Ok(Json(c))
 }
 

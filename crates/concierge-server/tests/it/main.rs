@@ -24,6 +24,8 @@ mod isolation;
 mod platform;
 /// Salesforce: Cases from escalations, agent comments back to the customer, admin.
 mod salesforce;
+/// The staff feed: escalations and conversation changes, by tenant and queue.
+mod staff_feed;
 /// The web UI: widget, console SPA, CSP nonces, ETags, demo page, CORS.
 mod ui;
 /// The WebSocket API: fan-out, bad frames, subscriptions, idle timeout.
