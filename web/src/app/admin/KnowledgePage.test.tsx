@@ -20,8 +20,12 @@ const article = (id: string, title: string, extra: Record<string, unknown> = {})
 });
 
 const list = [
-  article('a1', 'Reset your password', { cited: 40, resolved: 30, resolution_rate: 0.75, last_cited_at: '2025-03-02T10:00:00Z' }),
-  // Usage nested, and no rate: the page computes it.
+  // As the server lists them: usage nested, `updated_at`, an excerpt.
+  article('a1', 'Reset your password', {
+    created_at: undefined, updated_at: '2025-03-01T00:00:00Z', excerpt: 'Use the link',
+    usage: { cited: 40, resolved: 30, resolution_rate: 0.75, last_cited_at: '2025-03-02T10:00:00Z' },
+  }),
+  // No rate: the page computes it.
   article('a2', 'Update billing details', { usage: { cited: 8, resolved: 2 } }),
   article('a3', 'Never cited', { cited: 0, resolved: 0 }),
 ];
@@ -103,25 +107,47 @@ describe('KnowledgePage', () => {
     await waitFor(() => expect(byPath(calls, 'GET', '/v1/admin/knowledge').length).toBeGreaterThan(1));
   });
 
+  it('shows a slug conflict on the Slug field and sends the slug', async () => {
+    const { calls } = mockFetch((c) => {
+      if (c.method === 'GET' && c.url.pathname === '/v1/admin/knowledge') return { body: { items: list, total: 3 } };
+      if (c.method === 'POST' && c.url.pathname === '/v1/admin/knowledge') return apiError(409, 'slug: `reset` is taken by a current article', { field: 'slug' });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderPage(<KnowledgePage />);
+    await screen.findByTestId('article-a1');
+    await user.click(screen.getByRole('button', { name: 'New article' }));
+    const dialog = await screen.findByRole('dialog', { name: 'New article' });
+    await user.type(within(dialog).getByRole('textbox', { name: /Title/ }), 'Reset');
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /Body/ }), { target: { value: 'x' } });
+    await user.type(within(dialog).getByRole('textbox', { name: 'Slug' }), 'reset');
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    expect(await within(dialog).findByText('slug: `reset` is taken by a current article')).toBeInTheDocument();
+    expect(within(dialog).getByRole('textbox', { name: 'Slug' })).toHaveAttribute('aria-invalid', 'true');
+    expect(JSON.parse(byPath(calls, 'POST', '/v1/admin/knowledge')[0]!.body!)).toMatchObject({ slug: 'reset', title: 'Reset' });
+  });
+
   it('edits an article as a new version and shows its version history', async () => {
+    // The server's shape: {article, versions (newest first), usage}.
     const detail = {
-      ...article('a1', 'Reset your password', { cited: 40, resolved: 30 }),
-      body: 'Use the link.',
+      article: article('a1', 'Reset your password', { body: 'Use the link.' }),
+      usage: { cited: 40, resolved: 30, resolution_rate: 0.75, last_cited_at: null },
       versions: [
-        article('a1', 'Reset your password', { version: 1, is_current: false, body: 'Old text.' }),
         article('a1', 'Reset your password', { version: 2, body: 'Use the link.' }),
+        article('a1', 'Reset your password', { version: 1, is_current: false, body: 'Old text.' }),
       ],
     };
     const { calls } = mockFetch((c) => {
       if (c.method === 'GET' && c.url.pathname === '/v1/admin/knowledge') return { body: list };
       if (c.method === 'GET' && c.url.pathname === '/v1/admin/knowledge/a1') return { body: detail };
-      if (c.method === 'PUT' && c.url.pathname === '/v1/admin/knowledge/a1') return { body: { ...detail, version: 3 } };
+      if (c.method === 'PUT' && c.url.pathname === '/v1/admin/knowledge/a1') return { body: { ...detail, article: { ...detail.article, version: 3 } } };
       return undefined;
     });
     const user = userEvent.setup();
     renderPage(<KnowledgePage />);
     await user.click(await screen.findByRole('button', { name: 'Edit Reset your password' }));
     const dialog = await screen.findByRole('dialog', { name: /Edit article/ });
+    expect(await within(dialog).findByText(/cited 40 times, 30 resolved \(75.0%\)/)).toBeInTheDocument();
     const history = await within(dialog).findByTestId('version-history');
     expect(within(history).getAllByRole('button').map((b) => b.textContent)).toEqual([
       expect.stringContaining('Version 2 (current)'),

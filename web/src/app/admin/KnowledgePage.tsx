@@ -20,6 +20,8 @@ import {
 import { dateTime, ErrorAlert, Loading, PageHeader, pct, ScreenReaderOnly } from './common';
 
 interface Draft {
+  /** Create only. */
+  slug?: string;
   title: string;
   body: string;
   language: string;
@@ -42,6 +44,7 @@ export function inputOf(d: Draft): ArticleInput {
     tags: d.tags.split(',').map((t) => t.trim()).filter((t) => t !== ''),
   };
   if (d.category.trim()) input.category = d.category.trim();
+  if (d.slug?.trim()) input.slug = d.slug.trim();
   return input;
 }
 
@@ -54,8 +57,12 @@ function useDebounced<T>(value: T, ms: number): T {
   return v;
 }
 
-function ArticleForm({ draft, setDraft, error }: { draft: Draft; setDraft: (d: Draft) => void; error: unknown }) {
-  const field = errorField(error);
+const FORM_FIELDS = ['title', 'body', 'language', 'tags', 'category', 'slug'];
+
+function ArticleForm({ draft, setDraft, error, withSlug = false }: { draft: Draft; setDraft: (d: Draft) => void; error: unknown; withSlug?: boolean }) {
+  const named = errorField(error);
+  // Only fields the form shows get the message on the field; anything else is an alert.
+  const field = named && FORM_FIELDS.some((f) => named === f || named.endsWith(`.${f}`)) && (withSlug || !named.endsWith('slug')) ? named : undefined;
   const help = (name: string, text: string) => (field === name || field?.endsWith(`.${name}`) ? errorText(error) : text);
   const bad = (name: string) => field === name || field?.endsWith(`.${name}`) === true;
   return (
@@ -72,6 +79,10 @@ function ArticleForm({ draft, setDraft, error }: { draft: Draft; setDraft: (d: D
         <TextField label="Category" value={draft.category} onChange={(e) => setDraft({ ...draft, category: e.target.value })}
           error={bad('category')} helperText={help('category', 'Optional')} sx={{ width: { sm: 200 } }} />
       </Stack>
+      {withSlug && (
+        <TextField label="Slug" value={draft.slug ?? ''} onChange={(e) => setDraft({ ...draft, slug: e.target.value })}
+          error={bad('slug')} helperText={help('slug', 'Optional stable key (a-z, 0-9, -, _, .); default: from the title')} fullWidth />
+      )}
       {error && !field ? <ErrorAlert error={error} /> : null}
     </Stack>
   );
@@ -96,7 +107,7 @@ function CreateDialog({ open, onClose }: { open: boolean; onClose: () => void })
       slotProps={{ paper: { component: 'form', onSubmit: submit } as object }}>
       <DialogTitle id="new-article-title">New article</DialogTitle>
       <DialogContent>
-        <ArticleForm draft={draft} setDraft={setDraft} error={state.error} />
+        <ArticleForm draft={draft} setDraft={setDraft} error={state.error} withSlug />
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>

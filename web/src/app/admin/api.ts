@@ -141,7 +141,10 @@ export interface Article {
   source_url: string | null;
   slug: string;
   expires_at?: string | null;
+  /** When this version was written. */
   created_at: string;
+  /** The first characters of the body (lists). */
+  excerpt?: string;
   /** How many answers cited it. */
   cited: number;
   /** Conversations it was cited in that were resolved. */
@@ -162,12 +165,13 @@ export interface ArticlePage {
 }
 
 export interface ArticleInput {
+  /** Create only; the server derives it from the title when absent. */
+  slug?: string;
   title: string;
   body: string;
   language: string;
   tags: string[];
   category?: string | null;
-  slug?: string;
   source_url?: string | null;
 }
 
@@ -180,6 +184,8 @@ function normaliseArticle(raw: unknown): Article {
   return {
     ...(a as unknown as Article),
     tags: Array.isArray(a.tags) ? (a.tags as string[]) : [],
+    // Lists say `updated_at` (when the current version was written); entries say `created_at`.
+    created_at: String(a.created_at ?? a.updated_at ?? ''),
     category: (a.category as string | null | undefined) ?? null,
     source_url: (a.source_url as string | null | undefined) ?? null,
     cited,
