@@ -415,6 +415,11 @@ impl KnowledgeBase {
     /// Withdraws an article (its history stays in the database).
     pub async fn retire(&self, org: OrgId, id: KnowledgeId) -> Result<bool, KnowledgeError> {
         let done = self.store.retire_knowledge(org, id).await?;
+        if !done {
+            // Not a current article of `org` (another tenant's id, or retired
+            // already): the index entries are not ours to remove.
+            return Ok(false);
+        }
         let _guard = self.write.lock().await;
         self.index.remove_article(id)?;
         self.index.commit()?;

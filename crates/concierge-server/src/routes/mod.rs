@@ -7,4 +7,5 @@ pub mod auth;
 pub mod conversations;
 pub mod engine_admin;
 pub mod health;
+pub mod knowledge;
 pub mod salesforce;

@@ -161,6 +161,31 @@ pub async fn spawn_app_with_salesforce(
     serve(app, db, None).await
 }
 
+/// A server with the real conversation engine (shipped intent model, local
+/// responder, local cases) and an in-memory knowledge base.
+pub async fn spawn_app_with_knowledge() -> TestApp {
+    init_tracing();
+    let db = TestDb::sqlite().await.expect("sqlite test db");
+    let config = test_config();
+    let store = db.store.clone();
+    let sink = Arc::new(concierge_llm::MemoryUsageSink::default());
+    let router = concierge_llm::Router::from_config(&config.llm, sink).unwrap();
+    let kb = concierge_knowledge::KnowledgeBase::open(store.clone(), None, None).unwrap();
+    let engine = concierge_engine::Engine::new(concierge_engine::EngineParts {
+        store: store.clone(),
+        config: config.engine.clone(),
+        analyzer: concierge_nlu::Analyzer::try_default().unwrap(),
+        knowledge: Some(kb),
+        router: Arc::new(router),
+        cases: Arc::new(concierge_engine::cases::LocalCases::new(store.clone())),
+        clock: Arc::new(chrono::Utc::now),
+    });
+    let app = Application::build_with_engine(config, store, Arc::new(engine))
+        .await
+        .expect("application builds");
+    serve(app, db, None).await
+}
+
 async fn serve(app: Application, db: TestDb, pg_admin: Option<String>) -> TestApp {
     let port = app.port();
     let state = app.state().clone();

@@ -20,6 +20,8 @@ mod engine;
 mod errors;
 /// One tenant can never see or touch another's data through the API.
 mod isolation;
+/// The knowledge admin API over the real knowledge base.
+mod knowledge;
 /// Health, metrics, OpenAPI, docs, security headers, CORS.
 mod platform;
 /// Salesforce: Cases from escalations, agent comments back to the customer, admin.
