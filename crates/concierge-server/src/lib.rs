@@ -235,6 +235,7 @@ fn routes_with_middleware(state: AppState) -> Router {
         .merge(routes::salesforce::router())
         .merge(routes::analytics::router())
         .merge(routes::knowledge::router())
+        .merge(routes::users::router())
         .merge(openapi::router())
         .merge(ui::router())
         .route("/v1/ws", get(ws::upgrade))

@@ -27,6 +27,14 @@ pub struct NewUser {
     pub customer_tier: Option<CustomerTier>,
 }
 
+/// A change to a user; `None` leaves the field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub role: Option<Role>,
+    pub display_name: Option<String>,
+    pub status: Option<UserStatus>,
+}
+
 /// A user with the secret needed to check a password.
 #[derive(Debug, Clone)]
 pub struct UserCredentials {

@@ -9,3 +9,4 @@ pub mod engine_admin;
 pub mod health;
 pub mod knowledge;
 pub mod salesforce;
+pub mod users;

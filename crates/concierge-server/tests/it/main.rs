@@ -30,5 +30,7 @@ mod salesforce;
 mod staff_feed;
 /// The web UI: widget, console SPA, CSP nonces, ETags, demo page, CORS.
 mod ui;
+/// Staff accounts and roles.
+mod users;
 /// The WebSocket API: fan-out, bad frames, subscriptions, idle timeout.
 mod websocket;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use concierge_core::model::ApiKey;
-use concierge_core::{ApiKeyId, OrgId, TokenFamilyId};
+use concierge_core::{ApiKeyId, OrgId, TokenFamilyId, UserId};
 
 use crate::error::{Result, StoreError};
 use crate::rows::*;
@@ -136,6 +136,21 @@ repository! {
             "UPDATE refresh_tokens SET revoked_at = $3 WHERE org_id = $1 AND family_id = $2 AND revoked_at IS NULL")
             .bind(org.0)
             .bind(family.0)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Revokes every refresh token of a user (disabled: no session lives on).
+    pub async fn revoke_user_tokens(&self, org: OrgId, user: UserId) -> Result<u64> {
+        let mut tx = self.write_tx(org).await?;
+        let n = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL")
+            .bind(org.0)
+            .bind(user.0)
             .bind(now())
             .execute(&mut *tx)
             .await?

@@ -6,7 +6,7 @@ use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};
 use crate::rows::*;
-use crate::{now, NewOrganization, NewUser, UserCredentials};
+use crate::{now, NewOrganization, NewUser, UserCredentials, UserUpdate};
 
 repository! {
     /// Creates a tenant.
@@ -209,6 +209,37 @@ repository! {
             .await?;
         tx.commit().await?;
         row.ok_or(StoreError::NotFound("customer"))?.into_domain()
+    }
+
+    /// The staff and service accounts of `org` (no customers), oldest first.
+    pub async fn list_staff_users(&self, org: OrgId) -> Result<Vec<User>> {
+        let mut tx = self.read_tx(org).await?;
+        let rows: Vec<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 AND role <> $2 ORDER BY created_at, id LIMIT 10000"))
+            .bind(org.0)
+            .bind(Role::Customer.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.into_iter().map(UserRow::into_domain).collect()
+    }
+
+    /// Changes a user's role, display name or status (each when `Some`).
+    pub async fn update_user(&self, org: OrgId, id: UserId, change: &UserUpdate) -> Result<User> {
+        let mut tx = self.write_tx(org).await?;
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "UPDATE users SET role = COALESCE($3, role), display_name = COALESCE($4, display_name), \
+             status = COALESCE($5, status), updated_at = $6 WHERE org_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"))
+            .bind(org.0)
+            .bind(id.0)
+            .bind(change.role.map(|r| r.as_str()))
+            .bind(&change.display_name)
+            .bind(change.status.map(|s| s.as_str()))
+            .bind(now())
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.ok_or(StoreError::NotFound("user"))?.into_domain()
     }
 
     /// Every user of `org`, oldest first (at most 1,000).
