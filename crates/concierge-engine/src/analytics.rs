@@ -15,6 +15,9 @@ use serde::Serialize;
 /// Conversations read per report at most.
 pub const MAX_CONVERSATIONS: u32 = 200_000;
 
+/// Language-model calls read for the per-bucket cost at most.
+pub const MAX_LLM_CALLS: u32 = 1_000_000;
+
 /// Time bucket of the series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bucket {
@@ -54,6 +57,10 @@ pub struct Point {
     pub start: DateTime<Utc>,
     #[serde(flatten)]
     pub totals: Totals,
+    /// Escalations of the bucket's conversations by reason.
+    pub escalation_reasons: BTreeMap<String, u64>,
+    /// Language-model spend of calls made in the bucket (every channel).
+    pub llm_cost_usd: f64,
 }
 
 /// Tokens and cost of one provider and model.
@@ -109,24 +116,27 @@ pub async fn report(
         let start = f.started_at.duration_trunc(step).unwrap_or(f.started_at);
         buckets.entry(start).or_default().push(f);
     }
+    let mut costs: BTreeMap<DateTime<Utc>, i64> = BTreeMap::new();
+    for (at, micros) in store
+        .llm_costs_between(org, from, to, MAX_LLM_CALLS)
+        .await?
+    {
+        let start = at.duration_trunc(step).unwrap_or(at);
+        *costs.entry(start).or_insert(0) += micros;
+        // A bucket with spend but no conversations still shows.
+        buckets.entry(start).or_default();
+    }
     let series = buckets
         .into_iter()
         .map(|(start, fs)| Point {
             start,
             totals: totals(&fs),
+            escalation_reasons: reasons_of(&fs),
+            llm_cost_usd: costs.get(&start).copied().unwrap_or(0) as f64 / 1_000_000.0,
         })
         .collect();
     let all: Vec<&ConversationFacts> = facts.iter().collect();
-    let mut reasons = BTreeMap::new();
-    for f in facts.iter().filter(|f| f.escalated) {
-        *reasons
-            .entry(
-                f.escalation_reason
-                    .clone()
-                    .unwrap_or_else(|| "unknown".into()),
-            )
-            .or_insert(0) += 1;
-    }
+    let reasons = reasons_of(&all);
     let (intents, decisions) = store.message_counts(org, from, to, channel).await?;
     let intents: BTreeMap<String, i64> = intents
         .into_iter()
@@ -140,7 +150,7 @@ pub async fn report(
     let fallback_rate =
         (replies > 0).then(|| *decisions.get("fallback").unwrap_or(&0) as f64 / replies as f64);
     let llm = store
-        .llm_usage_totals(org, from)
+        .llm_usage_totals_between(org, from, to)
         .await?
         .into_iter()
         .map(|t| LlmCost {
@@ -165,6 +175,21 @@ pub async fn report(
         llm,
         truncated,
     })
+}
+
+/// Escalated conversations by reason.
+fn reasons_of(fs: &[&ConversationFacts]) -> BTreeMap<String, u64> {
+    let mut reasons = BTreeMap::new();
+    for f in fs.iter().filter(|f| f.escalated) {
+        *reasons
+            .entry(
+                f.escalation_reason
+                    .clone()
+                    .unwrap_or_else(|| "unknown".into()),
+            )
+            .or_insert(0) += 1;
+    }
+    reasons
 }
 
 fn ratio(n: u64, d: u64) -> Option<f64> {

@@ -14,7 +14,7 @@ use crate::helpers::{spawn_app_with_engine, WsClient};
 
 /// Escalates a message `escalate to QUEUE` to QUEUE; answers anything else.
 #[derive(Debug)]
-struct Escalating;
+pub struct Escalating;
 
 #[async_trait]
 impl ConversationEngine for Escalating {

@@ -268,6 +268,50 @@ repository! {
         Ok(spent)
     }
 
+    /// Calls, tokens and cost of `org` in `[from, to)`, per provider and model.
+    pub async fn llm_usage_totals_between(&self, org: OrgId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<LlmUsageTotal>> {
+        let mut tx = self.read_tx(org).await?;
+        let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT provider, model, CAST(COUNT(*) AS BIGINT), CAST(SUM(prompt_tokens) AS BIGINT), \
+             CAST(SUM(completion_tokens) AS BIGINT), CAST(SUM(cost_micros) AS BIGINT) FROM llm_usage \
+             WHERE org_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY provider, model ORDER BY provider, model")
+            .bind(org.0)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|(provider, model, calls, prompt_tokens, completion_tokens, cost_micros)| LlmUsageTotal {
+                provider,
+                model,
+                calls,
+                prompt_tokens,
+                completion_tokens,
+                cost_micros,
+            })
+            .collect())
+    }
+
+    /// When each language-model call of `org` in `[from, to)` was made and
+    /// what it cost (micro-dollars), oldest first, at most `limit`: the
+    /// input of per-bucket cost series.
+    pub async fn llm_costs_between(&self, org: OrgId, from: DateTime<Utc>, to: DateTime<Utc>, limit: u32) -> Result<Vec<(DateTime<Utc>, i64)>> {
+        let mut tx = self.read_tx(org).await?;
+        let rows: Vec<(DateTime<Utc>, i64)> = sqlx::query_as(
+            "SELECT created_at, cost_micros FROM llm_usage \
+             WHERE org_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at LIMIT $4")
+            .bind(org.0)
+            .bind(from)
+            .bind(to)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
     /// Calls, tokens and cost of `org` since `since`, per provider and model.
     pub async fn llm_usage_totals(&self, org: OrgId, since: DateTime<Utc>) -> Result<Vec<LlmUsageTotal>> {
         let mut tx = self.read_tx(org).await?;
