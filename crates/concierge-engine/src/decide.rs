@@ -630,12 +630,20 @@ impl<'a> Turnaround<'a> {
             }
         }
         self.ctx.fallbacks = 0;
-        self.plan.citations = outcome.citations.clone();
+        let mut citations = outcome.citations.clone();
+        for c in &mut citations {
+            if c.url.is_none() {
+                // An article without a public page of its own links to the
+                // help center Concierge serves for every tenant.
+                c.url = Some(help_center_path(self.turn.org_id, c.article_id));
+            }
+        }
+        self.plan.citations = citations.clone();
         self.plan.status = Some(ConversationStatus::WaitingForUser);
         if let Some(obj) = self.plan.reply_analysis.as_object_mut() {
             obj.insert("provider".into(), json!(outcome.provider));
             obj.insert("grounded".into(), json!(outcome.grounded));
-            obj.insert("citations".into(), json!(outcome.citations));
+            obj.insert("citations".into(), json!(citations));
         }
         Some(outcome.text)
     }
@@ -720,4 +728,14 @@ fn talk_to_a_person(language: &str) -> &'static str {
         Some("de") => "Mit einer Person sprechen",
         _ => "Talk to a person",
     }
+}
+
+/// The help center page of an article (`GET /help/{org}/{article}` on the
+/// Concierge server), relative so that it resolves against whichever address
+/// the customer reached Concierge on.
+pub fn help_center_path(
+    org: concierge_core::OrgId,
+    article: concierge_core::KnowledgeId,
+) -> String {
+    format!("/help/{org}/{article}")
 }

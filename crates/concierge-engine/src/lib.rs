@@ -32,4 +32,5 @@ pub mod summary;
 pub mod texts;
 pub mod workflow;
 
+pub use decide::help_center_path;
 pub use pipeline::{Clock, Engine, EngineParts, PutRulesError};

@@ -29,6 +29,8 @@ pub mod html;
 pub mod index;
 /// File readers.
 pub mod ingest;
+/// Article bodies as safe HTML for the help center.
+pub mod render;
 /// The dense chunk index.
 pub mod vector;
 

@@ -236,6 +236,7 @@ fn routes_with_middleware(state: AppState) -> Router {
         .merge(routes::analytics::router())
         .merge(routes::knowledge::router())
         .merge(routes::users::router())
+        .merge(routes::help::router())
         .merge(openapi::router())
         .merge(ui::router())
         .route("/v1/ws", get(ws::upgrade))

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conversations;
 pub mod engine_admin;
 pub mod health;
+pub mod help;
 pub mod knowledge;
 pub mod salesforce;
 pub mod users;

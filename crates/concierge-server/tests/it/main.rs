@@ -10,6 +10,8 @@
 /// The harness: `spawn_app`, typed request helpers, error assertions.
 mod helpers;
 
+/// Analytics series as JSON for charts.
+mod analytics;
 /// Sign-in, refresh rotation, logout, API keys, visitor tokens, role checks.
 mod auth;
 /// Creating, reading, listing and posting to conversations.
@@ -18,6 +20,8 @@ mod conversations;
 mod engine;
 /// Every error path: status, code, field and request id.
 mod errors;
+/// The public help center pages.
+mod help;
 /// One tenant can never see or touch another's data through the API.
 mod isolation;
 /// The knowledge admin API over the real knowledge base.
