@@ -15,8 +15,25 @@ export const senderAttr = (s: SenderType): SenderAttr =>
 
 const isHttp = (u: unknown): u is string => typeof u === 'string' && /^https?:\/\//i.test(u);
 
-/** The citations of a message's analysis, one per article. */
-export function citationsOf(m: Message): Citation[] {
+/**
+ * A citation's link as an absolute http(s) URL: server-relative paths (the
+ * help center's `/help/...` pages) resolve against the Concierge server, not
+ * the page the widget is embedded in; anything else that is not http(s) is
+ * dropped (no `javascript:` links).
+ */
+export function resolveUrl(url: unknown, baseUrl: string): string | undefined {
+  if (isHttp(url)) return url;
+  if (typeof url !== 'string' || !url.startsWith('/') || url.startsWith('//')) return undefined;
+  try {
+    const abs = new URL(url, baseUrl).href;
+    return isHttp(abs) ? abs : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The citations of a message's analysis, one per article, links made absolute. */
+export function citationsOf(m: Message, baseUrl = ''): Citation[] {
   const raw = (m.analysis as { citations?: unknown } | undefined)?.citations;
   if (!Array.isArray(raw)) return [];
   const seen = new Set<string>();
@@ -27,7 +44,7 @@ export function citationsOf(m: Message): Citation[] {
     const key = cite.url || cite.slug || cite.title;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(cite);
+    out.push({ ...cite, url: resolveUrl(cite.url, baseUrl) ?? null });
   }
   return out;
 }
@@ -107,7 +124,7 @@ function senderName(s: SenderAttr, t: Strings): string {
   return s === 'customer' ? t.you : s === 'ai' ? t.assistant : s === 'agent' ? t.agent : t.system;
 }
 
-function MessageItem({ m, t, read }: { m: Message; t: Strings; read: boolean }) {
+function MessageItem({ m, t, read, baseUrl }: { m: Message; t: Strings; read: boolean; baseUrl: string }) {
   const sender = senderAttr(m.sender_type);
   return (
     <div data-testid="msg" data-sender={sender} data-id={m.id} className={`cw-msg cw-from-${sender}`}>
@@ -115,7 +132,7 @@ function MessageItem({ m, t, read }: { m: Message; t: Strings; read: boolean }) 
       <div className="cw-bubble">
         <Body content={m.content} contentType={m.content_type} rich={sender !== 'customer'} />
         <Attachments items={attachmentsOf(m.attachments)} t={t} />
-        <Citations items={citationsOf(m)} t={t} />
+        <Citations items={citationsOf(m, baseUrl)} t={t} />
       </div>
       {read && (
         <div className="cw-meta" data-testid="read">
@@ -192,7 +209,7 @@ export function MessageList({ state, t, controller }: { state: ChatState; t: Str
       {noticesAfter(null)}
       {messages.map((m, i) => (
         <Fragment key={m.id}>
-          <MessageItem m={m} t={t} read={showRead && i === lastCustomer} />
+          <MessageItem m={m} t={t} read={showRead && i === lastCustomer} baseUrl={controller.baseUrl} />
           {noticesAfter(m.id)}
         </Fragment>
       ))}

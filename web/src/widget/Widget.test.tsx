@@ -243,13 +243,15 @@ describe('what a reply shows', () => {
           { title: 'Reset your password', url: 'https://help.example/reset', slug: 'reset', chunk: 1 },
           { title: 'Internal note', url: null, slug: 'internal' },
           { title: 'Evil', url: 'javascript:alert(1)', slug: 'evil' },
+          { title: 'Help center page', url: '/help/o1/a1', slug: 'hc' },
+          { title: 'Protocol-relative', url: '//evil.example/x', slug: 'pr' },
         ],
         quick_replies: ['Yes', 'No'],
       },
     });
     act(() => ws.emit({ type: 'ai_response', message: reply }));
     const cites = screen.getAllByTestId('citation');
-    expect(cites).toHaveLength(3);
+    expect(cites).toHaveLength(5);
     const link = cites[0]!;
     expect(link.tagName).toBe('A');
     expect(link).toHaveTextContent('Reset your password');
@@ -260,6 +262,11 @@ describe('what a reply shows', () => {
     expect(cites[1]!.tagName).toBe('SPAN');
     expect(cites[2]!.tagName).toBe('SPAN');
     expect(document.querySelector('a[href^="javascript"]')).toBeNull();
+    // A server-relative help center path opens on the Concierge server, not the host page.
+    expect(cites[3]!.tagName).toBe('A');
+    expect(cites[3]).toHaveAttribute('href', 'http://concierge.test/help/o1/a1');
+    // A protocol-relative one could point anywhere: no link.
+    expect(cites[4]!.tagName).toBe('SPAN');
 
     const quick = screen.getAllByTestId('quick-reply');
     expect(quick.map((q) => q.textContent)).toEqual(['Yes', 'No']);

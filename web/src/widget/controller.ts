@@ -91,6 +91,11 @@ export class ChatController {
   private typingOff: ReturnType<typeof setTimeout> | null = null;
   private readonly opened = new Set<() => void>();
 
+  /** The Concierge server the widget talks to (relative links resolve against it). */
+  get baseUrl(): string {
+    return this.opts.baseUrl;
+  }
+
   constructor(private readonly opts: ControllerOptions) {
     this.api = new WidgetApi({
       baseUrl: opts.baseUrl,

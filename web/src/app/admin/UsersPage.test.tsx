@@ -59,7 +59,9 @@ describe('UsersPage', () => {
       if (c.method === 'GET' && c.url.pathname === '/v1/admin/users') return { body: users };
       if (c.method === 'GET' && c.url.pathname === '/v1/admin/roles') return { body: { roles: ['admin', 'supervisor', 'agent'] } };
       if (c.method === 'POST' && c.url.pathname === '/v1/admin/users')
-        return ++n === 1 ? apiError(409, 'email: a user with this email exists', { field: 'email' }) : { status: 201, body: user('u4', 'cy@example.com', 'supervisor') };
+        return ++n === 1
+          ? apiError(409, 'email: a user with this email exists', { field: 'email' })
+          : { status: 201, body: { user: { ...user('u4', 'cy@example.com', 'supervisor'), name: 'cy' }, generated_password: 'gen-Pass-1234567' } };
       return undefined;
     });
     const u = userEvent.setup();
@@ -78,7 +80,13 @@ describe('UsersPage', () => {
     await u.click(within(dialog).getByRole('combobox', { name: 'Role' }));
     await u.click(await screen.findByRole('option', { name: 'supervisor' }));
     await u.click(within(dialog).getByRole('button', { name: 'Create user' }));
+    // The password the server generated is shown once, then gone.
+    const created = await screen.findByRole('dialog', { name: 'User created' });
+    expect(within(created).getByText(/cy@example.com can sign in as supervisor/)).toBeInTheDocument();
+    expect(within(created).getByTestId('generated-password')).toHaveValue('gen-Pass-1234567');
+    await u.click(within(created).getByRole('button', { name: 'Done' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(screen.queryByText('gen-Pass-1234567')).not.toBeInTheDocument();
     expect(JSON.parse(calls.filter((c) => c.method === 'POST')[1]!.body!)).toEqual({ email: 'cy@example.com', role: 'supervisor' });
   });
 });

@@ -10,13 +10,15 @@ import PersonAddIcon from '@mui/icons-material/PersonAdd';
 import { errorField, errorText } from '../api';
 import type { Role } from '../session';
 import { useAppSelector } from '../store';
-import { type NewUser, type RoleInfo, useCreateUserMutation, useRolesQuery, useUpdateUserMutation, useUsersQuery } from './api';
+import { type CreatedUser, type NewUser, type RoleInfo, useCreateUserMutation, useRolesQuery, useUpdateUserMutation, useUsersQuery } from './api';
 import { dateTime, ErrorAlert, Loading, PageHeader, ScreenReaderOnly } from './common';
 
-const STAFF: Role[] = ['admin', 'supervisor', 'agent'];
+const ACCOUNT_ROLES: Role[] = ['admin', 'supervisor', 'agent', 'service'];
 
-function NewUserDialog({ open, onClose, roles }: { open: boolean; onClose: () => void; roles: Role[] }) {
-  const [form, setForm] = useState<NewUser>({ email: '', display_name: '', role: 'agent', password: '' });
+function NewUserDialog({ open, onClose, onCreated, roles }: {
+  open: boolean; onClose: () => void; onCreated: (c: CreatedUser) => void; roles: Role[];
+}) {
+  const [form, setForm] = useState<NewUser>({ email: '', name: '', role: 'agent', password: '' });
   const [create, state] = useCreateUserMutation();
   const field = errorField(state.error);
   const help = (name: string, text: string) => (field === name ? errorText(state.error) : text);
@@ -24,13 +26,14 @@ function NewUserDialog({ open, onClose, roles }: { open: boolean; onClose: () =>
   async function submit(e: FormEvent) {
     e.preventDefault();
     const body: NewUser = { email: form.email.trim(), role: form.role };
-    if (form.display_name?.trim()) body.display_name = form.display_name.trim();
+    if (form.name?.trim()) body.name = form.name.trim();
     if (form.password) body.password = form.password;
     try {
-      await create(body).unwrap();
-      setForm({ email: '', display_name: '', role: 'agent', password: '' });
+      const created = await create(body).unwrap();
+      setForm({ email: '', name: '', role: 'agent', password: '' });
       state.reset();
       onClose();
+      onCreated(created);
     } catch {
       // shown in the form
     }
@@ -44,15 +47,15 @@ function NewUserDialog({ open, onClose, roles }: { open: boolean; onClose: () =>
         <Stack sx={{ gap: 2, pt: 1 }}>
           <TextField label="Email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })}
             error={field === 'email'} helperText={help('email', ' ')} />
-          <TextField label="Display name" value={form.display_name} onChange={(e) => setForm({ ...form, display_name: e.target.value })}
-            error={field === 'display_name'} helperText={help('display_name', ' ')} />
+          <TextField label="Display name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })}
+            error={field === 'name'} helperText={help('name', ' ')} />
           <TextField select label="Role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
             error={field === 'role'} helperText={help('role', ' ')}>
             {roles.map((r) => <MenuItem key={r} value={r}>{r}</MenuItem>)}
           </TextField>
           <TextField label="Initial password" type="password" autoComplete="new-password" value={form.password}
             onChange={(e) => setForm({ ...form, password: e.target.value })} error={field === 'password'}
-            helperText={help('password', 'Optional: without one the user is invited and sets it')} />
+            helperText={help('password', 'At least 12 characters; leave empty to have one generated and shown once')} />
           {state.error && !field ? <ErrorAlert error={state.error} /> : null}
         </Stack>
       </DialogContent>
@@ -95,8 +98,12 @@ export function UsersPage() {
   const [adding, setAdding] = useState(false);
   const [done, setDone] = useState<string | null>(null);
 
-  const roleNames = (roles.data?.map((r) => r.name).filter((r): r is Role => (STAFF as string[]).includes(r)) ?? []);
-  const assignable = roleNames.length > 0 ? roleNames : STAFF;
+  const roleNames = roles.data
+    ?.filter((r) => r.assignable !== false)
+    .map((r) => r.name)
+    .filter((r): r is Role => (ACCOUNT_ROLES as string[]).includes(r)) ?? [];
+  const assignable = roleNames.length > 0 ? roleNames : ACCOUNT_ROLES;
+  const [created, setCreated] = useState<CreatedUser | null>(null);
 
   async function change(id: string, label: string, patch: Parameters<typeof update>[0]['patch']) {
     setDone(null);
@@ -136,11 +143,11 @@ export function UsersPage() {
                 <TableBody>
                   {(users ?? []).length === 0 && <TableRow><TableCell colSpan={6}>No users.</TableCell></TableRow>}
                   {(users ?? []).map((u) => {
-                    const who = u.display_name || u.email || u.id;
+                    const who = u.name || u.email || u.id;
                     const self = u.id === me;
                     return (
                       <TableRow key={u.id} data-testid={`user-${u.id}`}>
-                        <TableCell>{u.display_name ?? '—'}{self && <Chip size="small" label="you" sx={{ ml: 1 }} />}</TableCell>
+                        <TableCell>{u.name ?? '—'}{self && <Chip size="small" label="you" sx={{ ml: 1 }} />}</TableCell>
                         <TableCell>{u.email ?? '—'}</TableCell>
                         <TableCell>
                           <TextField select size="small" value={u.role} disabled={self || updating.isLoading}
@@ -173,7 +180,23 @@ export function UsersPage() {
           <RolesPanel roles={roles.data} error={roles.error} loading={roles.isLoading} />
         </Grid>
       </Grid>
-      <NewUserDialog open={adding} onClose={() => setAdding(false)} roles={assignable} />
+      <NewUserDialog open={adding} onClose={() => setAdding(false)} onCreated={setCreated} roles={assignable} />
+      <Dialog open={created !== null} onClose={() => setCreated(null)} aria-labelledby="created-user-title" fullWidth maxWidth="sm">
+        <DialogTitle id="created-user-title">User created</DialogTitle>
+        <DialogContent>
+          <Typography sx={{ mb: 2 }}>
+            {created?.user.email} can sign in as {created?.user.role}.
+            {created?.generated_password ? ' Give them this password now: it is shown only this once.' : ''}
+          </Typography>
+          {created?.generated_password && (
+            <TextField label="Generated password" value={created.generated_password} fullWidth
+              slotProps={{ htmlInput: { readOnly: true, 'data-testid': 'generated-password', spellCheck: false }, input: { sx: { fontFamily: 'monospace' } } }} />
+          )}
+        </DialogContent>
+        <DialogActions>
+          <Button variant="contained" onClick={() => setCreated(null)}>Done</Button>
+        </DialogActions>
+      </Dialog>
     </Box>
   );
 }

@@ -299,11 +299,12 @@ export interface OutboxEvent {
 
 // ---------- users, roles, API keys ----------
 
-/** `concierge_core::model::User`. */
+/** `StaffUser` of routes/users.rs. */
 export interface User {
   id: string;
   email: string | null;
-  display_name: string | null;
+  /** Display name. */
+  name: string | null;
   role: Role;
   status: 'active' | 'disabled' | 'invited' | string;
   created_at: string;
@@ -313,13 +314,28 @@ export interface RoleInfo {
   name: string;
   description?: string | null;
   permissions?: string[];
+  /** Whether an admin may give this role here. */
+  assignable?: boolean;
 }
 
 export interface NewUser {
   email: string;
-  display_name?: string;
+  /** Display name. */
+  name?: string;
   role: Role;
+  /** At least 12 characters; omitted: the server generates one and returns it once. */
   password?: string;
+}
+
+export interface CreatedUser {
+  user: User;
+  /** Shown once; null when the request set the password. */
+  generated_password: string | null;
+}
+
+function normaliseUser(raw: unknown): User {
+  const u = (isObj(raw) ? raw : {}) as Obj;
+  return { ...(u as unknown as User), name: ((u.name ?? u.display_name) as string | null | undefined) ?? null };
 }
 
 /** `concierge_core::model::ApiKey`. */
@@ -489,19 +505,27 @@ export const adminApi = api.injectEndpoints({
     // users & roles
     users: b.query<User[], void>({
       query: () => 'v1/admin/users',
-      transformResponse: (raw: unknown) => list<User>(raw, 'users'),
+      transformResponse: (raw: unknown) => list<unknown>(raw, 'users').map(normaliseUser),
       providesTags: ['User'],
     }),
     roles: b.query<RoleInfo[], void>({
       query: () => 'v1/admin/roles',
       transformResponse: normaliseRoles,
     }),
-    createUser: b.mutation<User, NewUser>({
+    createUser: b.mutation<CreatedUser, NewUser>({
       query: (body) => ({ url: 'v1/admin/users', method: 'POST', body }),
+      transformResponse: (raw: unknown) => {
+        const o = (isObj(raw) ? raw : {}) as Obj;
+        return {
+          user: normaliseUser(isObj(o.user) ? o.user : o),
+          generated_password: typeof o.generated_password === 'string' ? o.generated_password : null,
+        };
+      },
       invalidatesTags: ['User'],
     }),
-    updateUser: b.mutation<User, { id: string; patch: Partial<Pick<User, 'role' | 'status' | 'display_name'>> }>({
+    updateUser: b.mutation<User, { id: string; patch: Partial<Pick<User, 'role' | 'status' | 'name'>> }>({
       query: ({ id, patch }) => ({ url: `v1/admin/users/${encodeURIComponent(id)}`, method: 'PATCH', body: patch }),
+      transformResponse: normaliseUser,
       invalidatesTags: ['User'],
     }),
 
