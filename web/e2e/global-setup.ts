@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { STATE_FILE, type ServerState } from './state';
 
 function freePort(): Promise<number> {
@@ -21,14 +22,16 @@ function freePort(): Promise<number> {
 }
 
 export default async function globalSetup(): Promise<void> {
-  const bin = resolve(process.env.CONCIERGE_BIN ?? join(__dirname, '../../target/debug/concierge'));
+  const bin = resolve(process.env.E2E_SERVER_BIN ?? join(dirname(fileURLToPath(import.meta.url)), '../../target/debug/concierge'));
   const dir = mkdtempSync(join(tmpdir(), 'concierge-e2e-'));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const log = openSync(join(dir, 'server.log'), 'a');
   const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`], {
     cwd: dir,
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    // Only our own settings reach the server: every CONCIERGE_* variable is
+    // configuration to it, and unknown keys are refused.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CONCIERGE_'))), RUST_LOG: process.env.RUST_LOG ?? 'warn' },
     stdio: ['ignore', 'pipe', log],
     detached: false,
   });

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 import { serverState } from './state';
 
-export const SHOTS = join(__dirname, '../../target/e2e-screenshots');
+export const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '../../target/e2e-screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
 /** Saves a full-page screenshot of the screen under target/e2e-screenshots/. */

@@ -369,7 +369,7 @@ fn demo_page(company: &str, widget_key: &str, nonce: &str) -> String {
   main {{ max-width: 960px; margin: 2rem auto; padding: 0 1rem; display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 1rem; }}
   .card {{ background: #fff; border-radius: 8px; padding: 1.25rem; box-shadow: 0 1px 3px rgba(0,0,0,.08); }}
   .card h2 {{ font-size: 1.1rem; margin-top: 0; }}
-  footer {{ text-align: center; color: #7b8794; padding: 2rem; font-size: .9rem; }}
+  footer {{ text-align: center; color: #52606d; padding: 2rem; font-size: .9rem; }}
 </style>
 </head>
 <body>

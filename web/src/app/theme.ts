@@ -8,6 +8,7 @@ export const theme = createTheme({
     error: { main: '#b91c1c' },
     warning: { main: '#92400e' },
     success: { main: '#166534' },
+    info: { main: '#075985' },
   },
   shape: { borderRadius: 8 },
 });

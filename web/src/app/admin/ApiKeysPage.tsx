@@ -127,7 +127,7 @@ export function ApiKeysPage() {
       {isLoading ? (
         <Loading label="Loading API keys" />
       ) : (
-        <TableContainer component={Paper}>
+        <TableContainer tabIndex={0} role="region" aria-label="API keys table" component={Paper}>
           <Table size="small" aria-label="API keys">
             <TableHead>
               <TableRow>

@@ -266,7 +266,7 @@ function Outbox() {
       {isLoading ? (
         <Loading label="Loading the outbox" />
       ) : (
-        <TableContainer sx={{ mt: 1 }}>
+        <TableContainer tabIndex={0} role="region" aria-label="Outbox events table" sx={{ mt: 1 }}>
           <Table size="small" aria-label="Outbox events">
             <TableHead>
               <TableRow>

@@ -320,7 +320,7 @@ export function KnowledgePage() {
         <Loading label="Loading articles" />
       ) : (
         <Paper>
-          <TableContainer>
+          <TableContainer tabIndex={0} role="region" aria-label="Articles table">
             <Table size="small" aria-label="Articles" aria-busy={isFetching}>
               <TableHead>
                 <TableRow>

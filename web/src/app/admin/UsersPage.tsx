@@ -128,7 +128,7 @@ export function UsersPage() {
           {isLoading ? (
             <Loading label="Loading users" />
           ) : (
-            <TableContainer component={Paper}>
+            <TableContainer tabIndex={0} role="region" aria-label="Users table" component={Paper}>
               <Table size="small" aria-label="Users">
                 <TableHead>
                   <TableRow>

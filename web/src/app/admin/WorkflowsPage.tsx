@@ -47,7 +47,7 @@ export function WorkflowsPage() {
               {(w.triggers ?? []).length === 0 ? <Typography variant="body2">none</Typography> : w.triggers?.map((t) => <Chip key={t} size="small" label={t} />)}
             </Stack>
             <Typography variant="subtitle2" component="h3" sx={{ mb: 1 }}>Steps</Typography>
-            <TableContainer component={Paper} variant="outlined" sx={{ mb: 2 }}>
+            <TableContainer tabIndex={0} role="region" aria-label="Workflows table" component={Paper} variant="outlined" sx={{ mb: 2 }}>
               <Table size="small" aria-label={`Steps of ${w.title || w.name}`}>
                 <TableHead>
                   <TableRow>

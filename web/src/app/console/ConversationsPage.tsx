@@ -98,7 +98,7 @@ export function ConversationsPage() {
       </Paper>
       {list.isFetching && <LinearProgress aria-label="Loading conversations" />}
       {list.error && <Alert severity="error">Conversations could not be loaded: {errorText(list.error)}</Alert>}
-      <TableContainer component={Paper} variant="outlined">
+      <TableContainer tabIndex={0} role="region" aria-label="Conversations table" component={Paper} variant="outlined">
         <Table size="small" aria-label="Conversations">
           <TableHead>
             <TableRow>
