@@ -243,6 +243,16 @@ pub async fn post_message(
             if !plan.reply_analysis.is_null() {
                 m.analysis = plan.reply_analysis.clone();
             }
+            // Stored with the reply, so a widget that receives it over the
+            // WebSocket or reloads the transcript still offers the buttons.
+            if !plan.quick_replies.is_empty() {
+                if !m.analysis.is_object() {
+                    m.analysis = serde_json::json!({});
+                }
+                if let Some(obj) = m.analysis.as_object_mut() {
+                    obj.insert("quick_replies".into(), serde_json::json!(plan.quick_replies));
+                }
+            }
             batch.push(m);
         }
         effects = TurnEffects::from_plan(conversation.id, plan);

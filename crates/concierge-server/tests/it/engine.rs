@@ -49,7 +49,10 @@ impl ConversationEngine for Scripted {
             sentiment: Some(-0.4),
             suggested_actions: vec!["open_case".into()],
             requires_escalation: true,
-            plan: Default::default(),
+            plan: concierge_core::engine::TurnPlan {
+                quick_replies: vec!["Yes".into(), "No".into()],
+                ..Default::default()
+            },
         })
     }
 }
@@ -123,6 +126,16 @@ async fn the_engines_reply_and_classification_are_returned_and_stored() {
     assert_eq!(m[2]["sentiment"], -0.4);
     assert_eq!(m[3]["sender_type"], "ai_agent");
     assert_eq!(m[3]["intent_confidence"], 0.87);
+    assert_eq!(result["quick_replies"], json!(["Yes", "No"]));
+    assert_eq!(
+        m[3]["analysis"]["quick_replies"],
+        json!(["Yes", "No"]),
+        "the buttons are stored with the reply, for a widget that reloads or listens live"
+    );
+    assert!(
+        m[2]["analysis"].get("quick_replies").is_none(),
+        "only the reply offers them"
+    );
     assert_eq!(read["ai_message_count"], 2);
     assert_eq!(read["ai_confidence_avg"], 0.87);
 
