@@ -25,9 +25,9 @@ web-deps:
 web: web-deps
 	cd web && npm run build
 
-## Type checks, component tests (Vitest) and the widget's size budget.
+## The typed client against openapi.json, type checks, component tests (Vitest), the widget's size budget.
 web-test: web
-	cd web && npm run typecheck && npm test && npm run size
+	cd web && npm run api:check && npm run typecheck && npm test && npm run size
 
 ## End-to-end: Playwright drives Debian's Chromium against a real `concierge serve`
 ## (debug build, embedded defaults, scratch directory). Screenshots: target/e2e-screenshots/.

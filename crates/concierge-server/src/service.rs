@@ -83,7 +83,6 @@ pub struct PostMessageResult {
     /// The conversation's status after the turn.
     pub status: ConversationStatus,
     /// The knowledge the reply cites, in `[n]` order.
-    #[schema(value_type = Vec<Object>)]
     pub citations: Vec<concierge_core::knowledge::Citation>,
     /// Actions run for this turn.
     pub actions: Vec<concierge_core::engine::ActionSummary>,
@@ -250,7 +249,10 @@ pub async fn post_message(
                     m.analysis = serde_json::json!({});
                 }
                 if let Some(obj) = m.analysis.as_object_mut() {
-                    obj.insert("quick_replies".into(), serde_json::json!(plan.quick_replies));
+                    obj.insert(
+                        "quick_replies".into(),
+                        serde_json::json!(plan.quick_replies),
+                    );
                 }
             }
             batch.push(m);

@@ -280,6 +280,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION")
     );
     println!();
+    println!("    Console      {base}/app      (agents, supervisors and admins sign in here)");
+    println!("    Demo site    {base}/demo     (a customer's page with the chat widget)");
     println!("    API          {base}/v1");
     println!("    API docs     {base}/api/docs   (OpenAPI: {base}/openapi.json)");
     println!("    WebSocket    {}/v1/ws", base.replacen("http", "ws", 1));
@@ -304,6 +306,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             println!("    password     {}", d.admin_password);
             println!("    API key      {}", d.api_key);
             println!("    widget key   {}", d.tenant.widget_key);
+            println!();
+            println!("  Embed the chat widget on any page:");
+            println!(
+                "    <script src=\"{base}/widget.js\" data-tenant-key=\"{}\" async></script>",
+                d.tenant.widget_key
+            );
             println!();
             println!("  Try it:");
             println!(

@@ -288,7 +288,6 @@ pub async fn csat(
 pub struct Suggestion {
     pub text: String,
     /// Knowledge the suggestion rests on.
-    #[schema(value_type = Vec<Object>)]
     pub citations: Vec<concierge_core::knowledge::Citation>,
     /// The provider that wrote it (`local` for the built-in responder).
     pub provider: String,

@@ -102,6 +102,44 @@ async fn metrics_count_requests_by_route_template() {
     app.stop().await;
 }
 
+/// The web UI's typed client is generated from `web/openapi.json`
+/// (`npm run api`); that file must be the document this server serves, or the
+/// client is typed against an API that no longer exists. Set
+/// `UPDATE_OPENAPI=1` to rewrite it from the server.
+#[tokio::test]
+async fn the_web_clients_openapi_document_is_the_servers() {
+    let app = spawn_app().await;
+    let live: Value = app.get("/openapi.json", "").await.json().await.unwrap();
+    app.stop().await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        let mut text = serde_json::to_string_pretty(&live).unwrap();
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let committed: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    if committed != live {
+        let (c, l) = (&committed["paths"], &live["paths"]);
+        let keys = |v: &Value| -> std::collections::BTreeSet<String> {
+            v.as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let changed: Vec<_> = keys(c)
+            .union(&keys(l))
+            .filter(|k| c.get(k.as_str()) != l.get(k.as_str()))
+            .cloned()
+            .collect();
+        panic!(
+            "web/openapi.json differs from the server's /openapi.json (paths that differ: {changed:?}; \
+             schemas differ: {}). Regenerate: UPDATE_OPENAPI=1 cargo test -p concierge-server --test it \
+             the_web_clients_openapi, then `cd web && npm run api`.",
+            committed["components"] != live["components"]
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_openapi_document_describes_every_operation() {
     let app = spawn_app().await;

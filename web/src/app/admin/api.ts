@@ -1,6 +1,6 @@
-// The admin's endpoints. Types mirror the server's Rust structs (the OpenAPI
-// schema does not cover every admin response yet); responses whose exact
-// envelope may vary (`[...]` or `{items: [...]}`) are normalised here so the
+// The admin's endpoints. Wire types (users, API keys, rules, Salesforce) are
+// checked against the generated OpenAPI types in src/shared/api/contract.ts;
+// responses whose exact envelope may vary (`[...]` or `{items: [...]}`) are normalised here so the
 // pages only see one shape.
 
 import { api } from '../api';

@@ -1,7 +1,7 @@
 // The server's shapes the console uses (crates/concierge-core/src/model.rs,
-// crates/concierge-server/src/routes/{agents,conversations}.rs). Written by
-// hand until src/shared/api/schema.d.ts is generated; they match the Rust
-// structs field for field where the console reads them.
+// crates/concierge-server/src/routes/{agents,conversations}.rs), narrowed to
+// what the console reads. src/shared/api/contract.ts checks at compile time
+// that the generated OpenAPI types (schema.d.ts) satisfy every one of them.
 
 export type ConversationStatus =
   | 'initialized' | 'active' | 'waiting_for_user' | 'waiting_for_agent' | 'processing'

@@ -4,6 +4,57 @@
  */
 
 export interface paths {
+    "/app": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent console and admin app (single-page app). */
+        get: operations["app_index"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/app/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of the console, or `index.html` for any other path (client-side routes). */
+        get: operations["app_path"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sample customer website with the chat widget embedded. */
+        get: operations["demo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -58,6 +109,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/help/{org}/{article}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An article's page. */
+        get: operations["article_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -91,6 +159,63 @@ export interface paths {
          */
         post: operations["run_job"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current articles with their usage, optionally searched. */
+        get: operations["list"];
+        put?: never;
+        /** Creates an article (version 1). */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/knowledge/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports articles from uploaded files, all or nothing: a bad file fails
+         *     the import, naming the file and field, before anything is stored.
+         */
+        post: operations["import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/knowledge/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One current article with its versions. */
+        get: operations["read"];
+        /** Writes a new version of an article (its slug stays). */
+        put: operations["update"];
+        post?: never;
+        /** Retires an article: it is no longer served or searched (its history stays). */
+        delete: operations["retire"];
         options?: never;
         head?: never;
         patch?: never;
@@ -158,6 +283,23 @@ export interface paths {
         put?: never;
         /** Puts a dead-lettered outbox event back in the queue. */
         post: operations["retry_outbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The roles and what each may do. */
+        get: operations["roles"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -259,6 +401,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's staff and service accounts (customers are not listed), oldest first. */
+        get: operations["list"];
+        put?: never;
+        /** Creates a staff account. */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes a staff account's role, name or status. */
+        patch: operations["update"];
+        trace?: never;
+    };
     "/v1/admin/workflows": {
         parameters: {
             query?: never;
@@ -285,6 +462,28 @@ export interface paths {
         };
         /** The analytics report (see `concierge_engine::analytics::Report` for every field). */
         get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The per-bucket series as JSON for charts: every bucket from `from` to
+         *     `to`, with conversations, deflection, escalations by reason,
+         *     first-contact resolution, resolution and first-response times, CSAT,
+         *     confidence and language-model cost; plus the range's top intents.
+         */
+        get: operations["series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -648,6 +847,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The embeddable chat widget. */
+        get: operations["widget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -684,6 +900,68 @@ export interface components {
          * @description An API key.
          */
         ApiKeyId: string;
+        /** @description One article: its current version, every version, and its usage. */
+        ArticleDetail: {
+            /** @description The current version, body included. */
+            article: components["schemas"]["KnowledgeEntry"];
+            usage: components["schemas"]["Usage"];
+            /** @description Every version, newest first (bodies included). */
+            versions: components["schemas"]["KnowledgeEntry"][];
+        };
+        /** @description A page of articles. */
+        ArticlePage: {
+            items: components["schemas"]["ArticleSummary"][];
+            limit: number;
+            offset: number;
+            /** @description Matching articles in all pages. */
+            total: number;
+        };
+        /** @description An article as written by an admin. */
+        ArticleRequest: {
+            /** @description Markdown, up to 512 KiB. */
+            body: string;
+            category?: string | null;
+            /**
+             * Format: date-time
+             * @description After this instant the article is no longer served.
+             */
+            expires_at?: string | null;
+            /** @description ISO 639-1 (default `en`). */
+            language?: string | null;
+            /** @description Stable key (a-z, 0-9, `-`, `_`, `.`; ≤ 128). Create only; default: from the title. */
+            slug?: string | null;
+            source_url?: string | null;
+            /** @description Up to 32. */
+            tags?: string[];
+            /** @description 1–300 characters. */
+            title: string;
+        };
+        /** @description An article in a list (no body; an excerpt instead). */
+        ArticleSummary: {
+            category?: string | null;
+            /** @description The first 200 characters of the body. */
+            excerpt: string;
+            /** Format: date-time */
+            expires_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            language: string;
+            slug: string;
+            source_url?: string | null;
+            tags: string[];
+            title: string;
+            /**
+             * Format: date-time
+             * @description When the current version was written.
+             */
+            updated_at: string;
+            usage: components["schemas"]["Usage"];
+            /**
+             * Format: int32
+             * @description The current version number (1 for a new article).
+             */
+            version: number;
+        };
         /**
          * @description A file, image or snippet sent with a message (stored as metadata; the
          *     bytes live wherever `url` points).
@@ -722,6 +1000,41 @@ export interface components {
         Checks: {
             database: components["schemas"]["Check"];
         };
+        /** @description Where a passage came from: the article, its version, and the span. */
+        Citation: {
+            /** @description The article (all versions share the id). */
+            article_id: components["schemas"]["KnowledgeId"];
+            /**
+             * Format: int32
+             * @description The chunk's position within the article (0-based).
+             */
+            chunk: number;
+            /**
+             * Format: int32
+             * @description Character offset one past the passage's last character.
+             */
+            end: number;
+            /**
+             * Format: float
+             * @description Retrieval score (higher is better; only comparable within one search).
+             */
+            score: number;
+            /** @description The article's stable external key (the `slug` of an ingested file). */
+            slug: string;
+            /**
+             * Format: int32
+             * @description Character offset of the passage's first character in the article body.
+             */
+            start: number;
+            title: string;
+            /** @description The article's public URL, when it has one. */
+            url?: string | null;
+            /**
+             * Format: int32
+             * @description The version the passage was taken from.
+             */
+            version: number;
+        };
         /** @description Events a client sends. */
         ClientEvent: {
             attachments?: components["schemas"]["Attachment"][];
@@ -752,6 +1065,10 @@ export interface components {
             conversation_id: string;
             /** @enum {string} */
             type: "subscribe";
+        } | {
+            queues?: string[] | null;
+            /** @enum {string} */
+            type: "subscribe_queues";
         };
         /**
          * @description What a message holds.
@@ -863,10 +1180,26 @@ export interface components {
             /** @description Free-form JSON object (≤ 16 KiB) kept with the conversation. */
             metadata?: Record<string, never> | null;
         };
+        /** @description A new staff account. */
+        CreateUser: {
+            email: string;
+            /** @description Display name, 1–200 characters. */
+            name?: string | null;
+            /** @description At least 12 characters. Omit to have one generated (returned once). */
+            password?: string | null;
+            /** @description `admin`, `supervisor`, `agent` or `service`. */
+            role: components["schemas"]["Role"];
+        };
         /** @description The created key: `key` is shown this once. */
         CreatedApiKey: {
             api_key: components["schemas"]["ApiKey"];
             key: string;
+        };
+        /** @description A created account, with its generated password when none was given. */
+        CreatedUser: {
+            /** @description Shown once; `null` when the request set the password. */
+            generated_password?: string | null;
+            user: components["schemas"]["StaffUser"];
         };
         /** @description A satisfaction rating. */
         Csat: {
@@ -1027,11 +1360,75 @@ export interface components {
             uptime_seconds: number;
             version: string;
         };
+        /** @description The multipart form of an import (for the OpenAPI document). */
+        ImportForm: {
+            /** @description Category of articles that do not name one. */
+            category?: string | null;
+            /**
+             * @description One or more files (`.md`, `.markdown`, `.html`, `.htm`, `.txt`, `.json`,
+             *     `.jsonl`, `.ndjson`, `.csv`), each ≤ 2 MiB, ≤ 50 files, ≤ 8 MiB in all.
+             */
+            files: string[];
+            /** @description Language of articles that do not name one (default `en`). */
+            language?: string | null;
+        };
+        /** @description What an import did. */
+        ImportReport: {
+            /** @description Articles found in them. */
+            articles: number;
+            /** @description Search chunks indexed (0 without a knowledge base). */
+            chunks: number;
+            created: number;
+            /** @description Files read. */
+            files: number;
+            /** @description The slugs imported, in file order. */
+            slugs: string[];
+            unchanged: number;
+            updated: number;
+        };
         /** @description Options of a knowledge import. */
         ImportRequest: {
             /** @description Ignore the watermark and read every published article again. */
             full?: boolean;
         };
+        /** @description An intent and how many customer messages had it. */
+        IntentCount: {
+            /** Format: int64 */
+            count: number;
+            intent: string;
+        };
+        /** @description One version of a knowledge article. */
+        KnowledgeEntry: {
+            body: string;
+            category?: string | null;
+            /** @description Hash of the content fields; re-ingesting identical content adds no version. */
+            content_hash?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description After this instant the article is no longer served.
+             */
+            expires_at?: string | null;
+            id: components["schemas"]["KnowledgeId"];
+            is_current: boolean;
+            language: string;
+            org_id: components["schemas"]["OrgId"];
+            /** @description The article's stable external key, unique among current articles of a tenant. */
+            slug: string;
+            source_url?: string | null;
+            tags: string[];
+            title: string;
+            /** @description The slug of the article this one translates. */
+            translation_of?: string | null;
+            /** Format: int32 */
+            version: number;
+        };
+        /**
+         * Format: uuid
+         * @description A knowledge entry (all versions share it).
+         */
+        KnowledgeId: string;
         /** @description One message. */
         Message: {
             /**
@@ -1121,7 +1518,7 @@ export interface components {
             /** @description Actions run for this turn. */
             actions: components["schemas"]["ActionSummary"][];
             /** @description The knowledge the reply cites, in `[n]` order. */
-            citations: Record<string, never>[];
+            citations: components["schemas"]["Citation"][];
             /** Format: double */
             confidence?: number | null;
             escalation?: null | components["schemas"]["EscalationInfo"];
@@ -1188,6 +1585,15 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "supervisor" | "agent" | "customer" | "service";
+        /** @description A role and what it may do. */
+        RoleInfo: {
+            /** @description Whether an admin may give this role to an account here. */
+            assignable: boolean;
+            description: string;
+            /** @description Things this role may do, for display. */
+            permissions: string[];
+            role: components["schemas"]["Role"];
+        };
         /** @description The tenant's rules. */
         RulesView: {
             /** @description The document as written. */
@@ -1225,6 +1631,96 @@ export interface components {
          * @enum {string}
          */
         SenderType: "user" | "ai_agent" | "human_agent" | "system";
+        /** @description The series for charts. */
+        Series: {
+            /** @description `hour` or `day`. */
+            bucket: string;
+            channel?: null | components["schemas"]["Channel"];
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: double
+             * @description Language-model spend over the whole range (all channels), USD.
+             */
+            llm_cost_usd: number;
+            points: components["schemas"]["SeriesPoint"][];
+            /** Format: date-time */
+            to: string;
+            /** @description The ten most frequent intents over the whole range, most frequent first. */
+            top_intents: components["schemas"]["IntentCount"][];
+            /** @description More conversations than a report reads: figures cover the first ones. */
+            truncated: boolean;
+        };
+        /** @description One bucket of the chart series (every bucket of the range, empty ones included). */
+        SeriesPoint: {
+            /** Format: int64 */
+            abandoned: number;
+            /**
+             * Format: int64
+             * @description Of those, closed (resolved, abandoned or archived).
+             */
+            closed: number;
+            /**
+             * Format: double
+             * @description Mean confidence of the AI's replies.
+             */
+            confidence_avg?: number | null;
+            /**
+             * Format: int64
+             * @description Conversations started in the bucket.
+             */
+            conversations: number;
+            /**
+             * Format: double
+             * @description Mean CSAT score (1–5) and how many rated.
+             */
+            csat_avg?: number | null;
+            /** Format: int64 */
+            csat_responses: number;
+            /**
+             * Format: double
+             * @description Resolved by the AI / conversations (`null` without conversations).
+             */
+            deflection_rate?: number | null;
+            /** Format: int64 */
+            escalated: number;
+            /**
+             * Format: double
+             * @description Escalated / conversations.
+             */
+            escalation_rate?: number | null;
+            /** @description Escalations by reason (`customer_requested_human`, `low_confidence`, …). */
+            escalations_by_reason: {
+                [key: string]: number;
+            };
+            /**
+             * Format: double
+             * @description Resolved and never reopened / resolved.
+             */
+            first_contact_resolution?: number | null;
+            /** Format: double */
+            first_response_seconds_avg?: number | null;
+            /** Format: double */
+            first_response_seconds_p90?: number | null;
+            /**
+             * Format: double
+             * @description Language-model spend of calls made in the bucket (all channels), USD.
+             */
+            llm_cost_usd: number;
+            /** Format: double */
+            resolution_seconds_avg?: number | null;
+            /** Format: double */
+            resolution_seconds_p90?: number | null;
+            /** Format: int64 */
+            resolved_by_ai: number;
+            /** Format: int64 */
+            resolved_by_human: number;
+            /**
+             * Format: date-time
+             * @description Start of the bucket (UTC, truncated to the hour or day).
+             */
+            start: string;
+        };
         /** @description Events the server sends. */
         ServerEvent: {
             message: components["schemas"]["Message"];
@@ -1267,6 +1763,36 @@ export interface components {
             /** @enum {string} */
             type: "subscribed";
         } | {
+            /** @description The case opened for it (e.g. a Salesforce CaseNumber), when there is one. */
+            case_number?: string | null;
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: uuid */
+            escalation_id: string;
+            priority: components["schemas"]["Priority"];
+            queue: string;
+            reason: string;
+            /** Format: date-time */
+            sla_deadline?: string | null;
+            /** @enum {string} */
+            type: "escalated";
+        } | {
+            /** Format: uuid */
+            assigned_agent_id?: string | null;
+            /** Format: uuid */
+            conversation_id: string;
+            /** @description The queue it left, on a transfer. */
+            previous_queue?: string | null;
+            priority?: null | components["schemas"]["Priority"];
+            queue?: string | null;
+            status: components["schemas"]["ConversationStatus"];
+            /** @enum {string} */
+            type: "conversation_updated";
+        } | {
+            queues?: string[] | null;
+            /** @enum {string} */
+            type: "queues_subscribed";
+        } | {
             /** @enum {string} */
             type: "heartbeat";
         } | {
@@ -1278,6 +1804,18 @@ export interface components {
             /** @enum {string} */
             type: "error";
         };
+        /** @description A staff or service account. */
+        StaffUser: {
+            /** Format: date-time */
+            created_at: string;
+            email?: string | null;
+            /** Format: uuid */
+            id: string;
+            name?: string | null;
+            role: components["schemas"]["Role"];
+            /** @description `active`, `disabled` or `invited`. */
+            status: components["schemas"]["UserStatus"];
+        };
         /**
          * @description Overall status.
          * @enum {string}
@@ -1286,7 +1824,7 @@ export interface components {
         /** @description A reply an agent may edit and send. */
         Suggestion: {
             /** @description Knowledge the suggestion rests on. */
-            citations: Record<string, never>[];
+            citations: components["schemas"]["Citation"][];
             /** @description The provider that wrote it (`local` for the built-in responder). */
             provider: string;
             text: string;
@@ -1328,6 +1866,32 @@ export interface components {
             /** @description The queue (1–64 characters: letters, digits, `_`, `-`). */
             queue: string;
         };
+        /** @description A change to a staff account; omitted fields stay. */
+        UpdateUser: {
+            name?: string | null;
+            role?: null | components["schemas"]["Role"];
+            status?: null | components["schemas"]["UserStatus"];
+        };
+        /** @description How often an article helped. */
+        Usage: {
+            /**
+             * Format: int64
+             * @description Answers that cited it.
+             */
+            cited: number;
+            /** Format: date-time */
+            last_cited_at?: string | null;
+            /**
+             * Format: double
+             * @description `resolved / cited`; `null` before it was cited.
+             */
+            resolution_rate?: number | null;
+            /**
+             * Format: int64
+             * @description Resolved conversations whose answers cited it.
+             */
+            resolved: number;
+        };
         /**
          * Format: uuid
          * @description A staff member or a customer.
@@ -1342,6 +1906,11 @@ export interface components {
             org_id: string;
             role: components["schemas"]["Role"];
         };
+        /**
+         * @description Account status of a user.
+         * @enum {string}
+         */
+        UserStatus: "active" | "disabled" | "invited";
         /**
          * @description A web-chat visitor asks for a token with the tenant's publishable key.
          * @example {
@@ -1379,6 +1948,113 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    app_index: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description index.html; Cache-Control: no-cache; a CSP whose style nonce replaces `__CSP_NONCE__` in the page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The UI was not built (`make web`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    app_path: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A file (e.g. `assets/index-3f2a.js`) or a client-side route */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (assets: cached a year, immutable) or index.html (no-cache) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A missing file under assets/ */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The UI was not built */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    demo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (default: the first tenant). */
+                tenant: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Embeds `<script src="/widget.js" data-tenant-key="…" defer>` with the tenant's publishable widget key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such tenant (or none exists yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -1467,6 +2143,40 @@ export interface operations {
             };
         };
     };
+    article_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id */
+                org: string;
+                /** @description The article's id */
+                article: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The article as an HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description No such published article */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     metrics: {
         parameters: {
             query?: never;
@@ -1510,6 +2220,277 @@ export interface operations {
                 content: {
                     "application/json": Record<string, never>;
                 };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Search words: the search index's best matches first, then articles
+                 *     whose title, body, slug or tags contain `q` (case-insensitive).
+                 *     Unset: every current article, by slug.
+                 */
+                q: string | null;
+                /** @description 1–200 (default 50). */
+                limit: number | null;
+                /** @description Default 0. */
+                offset: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticlePage"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A current article has that slug */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportForm"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retire: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Retired */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             403: {
                 headers: {
@@ -1669,6 +2650,33 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleInfo"][];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1917,6 +2925,139 @@ export interface operations {
             };
         };
     };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffUser"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUser"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedUser"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The email is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUser"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffUser"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bad value, or an admin demoting or disabling themselves */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     workflows: {
         parameters: {
             query?: never;
@@ -1966,6 +3107,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    series: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Start (RFC 3339; default: 7 days before `to`). */
+                from: string | null;
+                /** @description End, exclusive (RFC 3339; default: now). */
+                to: string | null;
+                channel: null | components["schemas"]["Channel"];
+                /** @description `hour` or `day` (default `day`). */
+                bucket: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Series"];
+                };
             };
             403: {
                 headers: {
@@ -2834,6 +4018,42 @@ export interface operations {
             };
             /** @description Missing or invalid token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The widget (IIFE). Cache-Control: public, max-age=300; Cross-Origin-Resource-Policy: cross-origin; ETag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The UI was not built */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
