@@ -9,25 +9,24 @@ import CableIcon from '@mui/icons-material/Cable';
 import GroupIcon from '@mui/icons-material/Group';
 import KeyIcon from '@mui/icons-material/Key';
 import type { NavItem } from '../nav';
-import { AnalyticsPage } from './AnalyticsPage';
-import { KnowledgePage } from './KnowledgePage';
-import { IntentsPage } from './IntentsPage';
-import { RulesPage } from './RulesPage';
-import { WorkflowsPage } from './WorkflowsPage';
-import { IntegrationsPage } from './IntegrationsPage';
-import { UsersPage } from './UsersPage';
-import { ApiKeysPage } from './ApiKeysPage';
+
+// Each admin screen is its own chunk, loaded when first visited: agents, who
+// live in the console, never download the charts or the editors.
+const page = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K): RouteObject['lazy'] =>
+  async () => ({ Component: (await load())[name] });
+
+const analytics = page(() => import('./AnalyticsPage'), 'AnalyticsPage');
 
 export const adminRoutes: RouteObject[] = [
-  { path: 'admin', element: <AnalyticsPage /> },
-  { path: 'admin/analytics', element: <AnalyticsPage /> },
-  { path: 'admin/knowledge', element: <KnowledgePage /> },
-  { path: 'admin/intents', element: <IntentsPage /> },
-  { path: 'admin/rules', element: <RulesPage /> },
-  { path: 'admin/workflows', element: <WorkflowsPage /> },
-  { path: 'admin/integrations', element: <IntegrationsPage /> },
-  { path: 'admin/users', element: <UsersPage /> },
-  { path: 'admin/api-keys', element: <ApiKeysPage /> },
+  { path: 'admin', lazy: analytics },
+  { path: 'admin/analytics', lazy: analytics },
+  { path: 'admin/knowledge', lazy: page(() => import('./KnowledgePage'), 'KnowledgePage') },
+  { path: 'admin/intents', lazy: page(() => import('./IntentsPage'), 'IntentsPage') },
+  { path: 'admin/rules', lazy: page(() => import('./RulesPage'), 'RulesPage') },
+  { path: 'admin/workflows', lazy: page(() => import('./WorkflowsPage'), 'WorkflowsPage') },
+  { path: 'admin/integrations', lazy: page(() => import('./IntegrationsPage'), 'IntegrationsPage') },
+  { path: 'admin/users', lazy: page(() => import('./UsersPage'), 'UsersPage') },
+  { path: 'admin/api-keys', lazy: page(() => import('./ApiKeysPage'), 'ApiKeysPage') },
 ];
 
 export const adminNav: NavItem[] = [

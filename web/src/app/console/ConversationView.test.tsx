@@ -43,7 +43,7 @@ describe('Conversation view', { timeout: 30_000 }, () => {
     expect(link).toHaveTextContent('00001004');
     expect(link).toHaveAttribute('href', 'https://sf.example/lightning/r/Case/5005g0000004CAVAA2/view');
 
-    const intents = screen.getByRole('list', { name: 'Intents over time' });
+    const intents = await screen.findByRole('list', { name: 'Intents over time' });
     expect(within(intents).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
       'Api request limit (99%) · sentiment -0.58',
       'Speak to human (97%) · sentiment -0.36',

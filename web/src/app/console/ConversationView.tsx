@@ -1,7 +1,7 @@
 // One conversation, live: the transcript, the summary card, the Case, intents
 // and sentiment over time, entities, AI-suggested replies, and claim /
 // transfer / resolve.
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router';
 import {
   Alert, Box, Button, Card, CardActionArea, CardContent, Chip, Grid, LinearProgress, Link, Paper, Stack, TextField,
@@ -20,12 +20,14 @@ import {
 } from './api';
 import { StatusChip } from './ConversationsPage';
 import { InlineText } from './InlineText';
-import { Insights } from './Insights';
 import { SlaCountdown } from './QueuesPage';
 import { Transcript } from './Transcript';
 import { TransferDialog } from './TransferDialog';
 import type { Conversation, ConversationStatus, Escalation, Message } from './types';
 import { caseOf, customerName, humanize, isSupervisor, useNow } from './util';
+
+// The charts load with the first conversation opened, not with the console.
+const Insights = lazy(async () => ({ default: (await import('./Insights')).Insights }));
 
 function CaseLink({ conversation, escalation }: { conversation: Conversation; escalation: Escalation | null | undefined }) {
   const c = caseOf(conversation, escalation);
@@ -280,7 +282,9 @@ export function ConversationView() {
         <Grid size={{ xs: 12, md: 5 }}>
           <SummaryCard escalation={esc.data} loading={esc.isLoading} />
           <Paper variant="outlined" sx={{ p: 2, mt: 2 }} component="section" aria-label="Insights">
-            <Insights messages={c.messages} extraEntities={esc.data?.summary?.entities ?? []} />
+            <Suspense fallback={<LinearProgress aria-label="Loading insights" />}>
+              <Insights messages={c.messages} extraEntities={esc.data?.summary?.entities ?? []} />
+            </Suspense>
           </Paper>
         </Grid>
       </Grid>
