@@ -2,8 +2,9 @@
 // a knowledge question answered with a working citation; an angry customer
 // escalated to a human, who sees the summary card and Case number and
 // replies to the customer's widget; CSAT flowing into analytics; an admin's
-// rule change steering the next conversation. Each screen is checked with
-// axe-core and saved as a screenshot.
+// rule change steering the next conversation; the widget on a 320 px phone,
+// driven by keyboard alone. Each screen is checked with axe-core, checked for
+// sideways overflow, and saved as a screenshot.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { api, expectAccessible, shot, signIn, staffApi } from './support';
 import { serverState } from './state';
@@ -59,6 +60,30 @@ test('a customer asks a knowledge question and gets an answer with a working cit
   await expectAccessible(tab, 'help article');
   await shot(tab, 'help-article');
   await page.context().close();
+});
+
+test('the widget fits a 320 px wide phone, keyboard only', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  await page.goto(`${serverState().baseUrl}/demo`);
+  // Keyboard only: Tab to the launcher, Enter opens it, focus lands in the composer.
+  const launcher = page.getByRole('button', { name: 'Open chat' });
+  for (let i = 0; i < 30 && !(await launcher.evaluate((el) => (el.getRootNode() as Document | ShadowRoot).activeElement === el)); i++) await page.keyboard.press('Tab');
+  await expect(launcher).toBeFocused();
+  await page.keyboard.press('Enter');
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await expect(box).toBeVisible();
+  await box.focus();
+  await page.keyboard.type('How do I reset my password?');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-testid="msg"][data-sender="ai"]').last()).toBeVisible();
+  const panel = await page.getByRole('dialog').first().boundingBox();
+  expect(panel, 'the chat window is on screen').not.toBeNull();
+  expect(panel!.x).toBeGreaterThanOrEqual(0);
+  expect(panel!.x + panel!.width).toBeLessThanOrEqual(320);
+  await expectAccessible(page, 'widget at 320 px');
+  await shot(page, 'widget-320px');
+  await context.close();
 });
 
 test('an angry customer is escalated; the agent sees the summary card and Case number and replies', async ({ browser }) => {

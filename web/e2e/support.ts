@@ -8,8 +8,23 @@ import { serverState } from './state';
 export const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '../../target/e2e-screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
-/** Saves a full-page screenshot of the screen under target/e2e-screenshots/. */
+/**
+ * Saves a full-page screenshot of the screen under target/e2e-screenshots/,
+ * after checking that nothing on it spills past the viewport's width (a page
+ * that scrolls sideways is a layout bug); the widest culprits are named.
+ */
 export async function shot(page: Page, name: string): Promise<void> {
+  const overflow = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return Array.from(document.querySelectorAll<HTMLElement>('body *'))
+      .map((el) => ({ el, right: el.getBoundingClientRect().right }))
+      .filter(({ right }) => right > width + 1)
+      .sort((a, b) => b.right - a.right)
+      .slice(0, 5)
+      .map(({ el, right }) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').slice(0, 2).join('.')}` : ''} (right edge ${Math.round(right)} px > ${width} px)`);
+  });
+  expect(overflow, `${name}: the page scrolls sideways`).toEqual([]);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 

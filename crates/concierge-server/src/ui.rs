@@ -362,8 +362,10 @@ fn demo_page(company: &str, widget_key: &str, nonce: &str) -> String {
 <title>{company} — Help Center</title>
 <style nonce="{nonce}">
   body {{ margin: 0; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2933; background: #f5f7fa; }}
-  header {{ background: #0b3d91; color: #fff; padding: 1rem 2rem; display: flex; justify-content: space-between; align-items: center; }}
-  header nav a {{ color: #dbe7ff; margin-left: 1.5rem; text-decoration: none; }}
+  header {{ background: #0b3d91; color: #fff; padding: 1rem 2rem; display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; justify-content: space-between; align-items: center; }}
+  header nav {{ display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; }}
+  header nav a {{ color: #dbe7ff; text-decoration: none; }}
+  @media (max-width: 480px) {{ header, .hero {{ padding-left: 1rem; padding-right: 1rem; }} }}
   .hero {{ padding: 3rem 2rem; background: linear-gradient(120deg, #0b3d91, #1d6fd8); color: #fff; }}
   .hero h1 {{ margin: 0 0 .5rem; font-size: 2.2rem; }}
   main {{ max-width: 960px; margin: 2rem auto; padding: 0 1rem; display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 1rem; }}

@@ -42,8 +42,10 @@ function CaseLink({ conversation, escalation }: { conversation: Conversation; es
   );
 }
 
+// Pixel strings: in `sx` a bare 1 would mean 100% and push the page sideways.
 const visuallyHidden = {
-  position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap',
+  position: 'absolute', width: '1px', height: '1px', margin: '-1px', padding: 0, border: 0,
+  overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap',
 } as const;
 
 function SummaryCard({ escalation, loading }: { escalation: Escalation | null | undefined; loading: boolean }) {
