@@ -350,10 +350,10 @@ async fn run_engine(
     let history = if window > 0 {
         match state
             .store
-            .list_messages(conversation.org_id, conversation.id, window as u32)
+            .list_history(conversation.org_id, conversation.id, window as u32)
             .await
         {
-            Ok(ms) => ms.into_iter().map(|m| (m.sender_type, m.content)).collect(),
+            Ok(h) => h,
             Err(e) => {
                 tracing::warn!(error.message = %e, "history unavailable; engine runs without it");
                 Vec::new()

@@ -292,6 +292,29 @@ repository! {
         rows.into_iter().map(MessageRow::into_domain).collect()
     }
 
+    /// The last `limit` messages of a conversation as (sender, text), oldest
+    /// first: what the engine reads as history each turn, without the JSON
+    /// columns (analysis, entities, attachments) `list_messages` decodes.
+    pub async fn list_history(&self, org: OrgId, conversation: ConversationId, limit: u32) -> Result<Vec<(SenderType, String)>> {
+        let mut tx = self.read_tx(org).await?;
+        let mut rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT sender_type, content FROM messages WHERE org_id = $1 AND conversation_id = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT $3")
+            .bind(org.0)
+            .bind(conversation.0)
+            .bind(i64::from(limit.clamp(1, 1000)))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.reverse();
+        rows.into_iter()
+            .map(|(sender, content)| {
+                let sender: SenderType = sender.parse().map_err(|e: concierge_core::UnknownKind| StoreError::Corrupt(e.to_string()))?;
+                Ok((sender, content))
+            })
+            .collect()
+    }
+
     /// Moves a conversation to `status` if the state machine allows it.
     pub async fn set_conversation_status(
         &self,

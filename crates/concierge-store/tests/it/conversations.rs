@@ -53,6 +53,14 @@ async fn messages_update_counters_status_and_outbox_in_one_transaction() {
             s.list_messages(o.id, c.id, 1).await.unwrap()[0].content,
             "done"
         );
+        // The engine's history: the last two, oldest first, sender and text only.
+        assert_eq!(
+            s.list_history(o.id, c.id, 2).await.unwrap(),
+            [
+                (SenderType::AiAgent, "let's reset it".to_owned()),
+                (SenderType::AiAgent, "done".to_owned())
+            ]
+        );
 
         // conversation.created + 3 × message.created + the status change
         // (initialized → active) are waiting for delivery.

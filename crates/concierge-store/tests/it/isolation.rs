@@ -34,6 +34,7 @@ async fn a_tenant_cannot_read_or_write_another_tenants_conversation() {
             Err(StoreError::NotFound(_))
         ));
         assert!(s.list_messages(a.id, cb.id, 10).await.unwrap().is_empty());
+        assert!(s.list_history(a.id, cb.id, 10).await.unwrap().is_empty());
         let page = s
             .list_conversations(a.id, &ConversationFilter::default(), None, 100)
             .await
@@ -55,6 +56,7 @@ async fn a_tenant_cannot_read_or_write_another_tenants_conversation() {
         assert!(matches!(err, StoreError::NotFound(_)));
         // beta's data is untouched.
         assert_eq!(s.list_messages(b.id, cb.id, 10).await.unwrap().len(), 1);
+        assert_eq!(s.list_history(b.id, cb.id, 10).await.unwrap().len(), 1);
         assert_eq!(
             s.get_conversation(b.id, cb.id).await.unwrap().status,
             ConversationStatus::Active
