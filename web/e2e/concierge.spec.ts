@@ -72,8 +72,7 @@ test('the widget fits a 320 px wide phone, keyboard only', async ({ browser }) =
   await expect(launcher).toBeFocused();
   await page.keyboard.press('Enter');
   const box = page.getByRole('textbox', { name: 'Message' });
-  await expect(box).toBeVisible();
-  await box.focus();
+  await expect(box).toBeFocused();
   await page.keyboard.type('How do I reset my password?');
   await page.keyboard.press('Enter');
   await expect(page.locator('[data-testid="msg"][data-sender="ai"]').last()).toBeVisible();

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 
-fn kind<T: std::str::FromStr<Err = UnknownKind>>(s: &str) -> Result<T> {
+pub(crate) fn kind<T: std::str::FromStr<Err = UnknownKind>>(s: &str) -> Result<T> {
     s.parse()
         .map_err(|e: UnknownKind| StoreError::Corrupt(e.to_string()))
 }

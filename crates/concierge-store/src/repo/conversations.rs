@@ -308,10 +308,7 @@ repository! {
         tx.commit().await?;
         rows.reverse();
         rows.into_iter()
-            .map(|(sender, content)| {
-                let sender: SenderType = sender.parse().map_err(|e: concierge_core::UnknownKind| StoreError::Corrupt(e.to_string()))?;
-                Ok((sender, content))
-            })
+            .map(|(sender, content)| Ok((kind(&sender)?, content)))
             .collect()
     }
 
