@@ -621,14 +621,8 @@ impl<'a> Turnaround<'a> {
                 article_id: c.article_id,
             });
         }
-        if let Some(kb) = &self.engine.knowledge {
-            if let Err(e) = kb
-                .record_citations(self.turn.org_id, &outcome.citations)
-                .await
-            {
-                tracing::warn!(error.message = %e, "citation counts not recorded");
-            }
-        }
+        // The cited articles' usage counters are written with the turn
+        // (`TurnEffects::cited`, from the plan's citations), in its transaction.
         self.ctx.fallbacks = 0;
         let mut citations = outcome.citations.clone();
         for c in &mut citations {

@@ -12,10 +12,11 @@
 //! writer task, which runs on a thread of its own so that its wake-ups do not
 //! queue behind request tasks on the server's runtime. The task takes whatever is waiting (there is no added delay:
 //! a lone write is made at once, in its own transaction, by the ordinary
-//! path) and writes it together in one transaction of at most six
-//! statements: read the conversations appended to, insert the new
-//! conversations, insert every message, insert every outbox event, update
-//! every conversation appended to, commit. Each write's effect is exactly
+//! path) and writes it together in one transaction: read the conversations
+//! appended to, insert the new conversations, insert every message, insert
+//! every outbox event, update every conversation appended to, then (only
+//! for the turns that have them) escalations, moderation flags and one
+//! citation-counter upsert per cited article, and commit. Each write's effect is exactly
 //! that of the one-transaction path, applied in queue order; an append that
 //! cannot be made (no such conversation, or it is archived) fails alone. If
 //! the batch hits a database error it is rolled back and each write is
@@ -576,6 +577,32 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                     .await?;
             }
         }
+    }
+    // 8. Citation counters, one upsert per article the batch's replies cite.
+    let mut cited: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if let (None, Job::Append { org, effects, .. }) = (&outcomes[i], job) {
+            for id in &effects.cited {
+                *cited.entry((org.0, id.0)).or_default() += 1;
+            }
+        }
+    }
+    if !cited.is_empty() {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO knowledge_usage (org_id, knowledge_id, cited, resolved, last_cited_at) ",
+        );
+        qb.push_values(&cited, |mut b, ((org, id), n)| {
+            b.push_bind(*org)
+                .push_bind(*id)
+                .push_bind(*n)
+                .push("0")
+                .push_bind(at);
+        });
+        qb.push(
+            " ON CONFLICT (org_id, knowledge_id) DO UPDATE \
+             SET cited = knowledge_usage.cited + excluded.cited, last_cited_at = excluded.last_cited_at",
+        );
+        qb.build().persistent(false).execute(&mut *tx).await?;
     }
     for (org, conversation, message, f) in &new_flags {
         sqlx::query(INSERT_FLAG)

@@ -147,6 +147,9 @@ pub struct TurnEffects {
     pub flag: Option<NewModerationFlag>,
     /// More outbox events (topic, payload).
     pub events: Vec<(String, Value)>,
+    /// The knowledge articles the reply cites, each once: their citation
+    /// counters (`knowledge_usage.cited`) grow by one in the same transaction.
+    pub cited: Vec<KnowledgeId>,
 }
 
 impl TurnEffects {
@@ -178,6 +181,13 @@ impl TurnEffects {
                 categories: m.categories.clone(),
             }),
             events: plan.events.clone(),
+            cited: {
+                let mut ids: Vec<KnowledgeId> =
+                    plan.citations.iter().map(|c| c.article_id).collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            },
         }
     }
 }

@@ -263,6 +263,15 @@ repository! {
                 .execute(&mut *tx)
                 .await?;
         }
+        for id in &effects.cited {
+            sqlx::query(crate::repo::COUNT_CITATION)
+                .bind(org.0)
+                .bind(id.0)
+                .bind(1i64)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
         for (topic, payload) in turn_events(conversation, current.status, tally.status, effects, escalation_id) {
             sqlx::query(INSERT_OUTBOX)
                 .bind(org.0)

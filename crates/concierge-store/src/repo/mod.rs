@@ -53,6 +53,13 @@ pub(crate) const INSERT_OUTBOX: &str =
     "INSERT INTO outbox (org_id, topic, payload, status, attempts, next_attempt_at, created_at) \
      VALUES ($1, $2, $3, 'pending', 0, $4, $4)";
 
+/// Adds `$3` citations of article `$2` to its usage counters, inside the
+/// caller's transaction.
+pub(crate) const COUNT_CITATION: &str =
+    "INSERT INTO knowledge_usage (org_id, knowledge_id, cited, resolved, last_cited_at) \
+     VALUES ($1, $2, $3, 0, $4) ON CONFLICT (org_id, knowledge_id) DO UPDATE \
+     SET cited = knowledge_usage.cited + excluded.cited, last_cited_at = excluded.last_cited_at";
+
 /// Marks the first human answer on a conversation's open escalation.
 pub(crate) const ESCALATION_FIRST_RESPONSE: &str =
     "UPDATE escalations SET first_response_at = COALESCE(first_response_at, $3) \

@@ -23,6 +23,22 @@ async fn conversation(s: &Store, o: OrgId) -> model::Conversation {
     .unwrap()
 }
 
+fn knowledge_article(slug: &str) -> NewKnowledgeVersion {
+    NewKnowledgeVersion {
+        id: None,
+        title: format!("Title of {slug}"),
+        body: format!("Body of {slug}"),
+        category: None,
+        tags: vec![],
+        language: "en".into(),
+        source_url: None,
+        slug: Some(slug.to_owned()),
+        expires_at: None,
+        translation_of: None,
+        content_hash: None,
+    }
+}
+
 fn escalation(
     c: ConversationId,
     queue: &str,
@@ -200,6 +216,16 @@ async fn concurrent_turns_with_effects_all_land() {
     on_both(|db| async move {
         let s = db.store.clone();
         let o = org(&s, "acme").await;
+        let articles: Vec<KnowledgeId> = s
+            .upsert_knowledge(
+                o.id,
+                &[knowledge_article("reset"), knowledge_article("limits")],
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
         let mut ids = Vec::new();
         for _ in 0..24 {
             ids.push(conversation(&s, o.id).await.id);
@@ -207,16 +233,24 @@ async fn concurrent_turns_with_effects_all_land() {
         let mut tasks = Vec::new();
         for (n, id) in ids.iter().copied().enumerate() {
             let s = s.clone();
+            // Every reply cites the first article; every third also the second.
+            let cited = if n % 3 == 0 {
+                articles.clone()
+            } else {
+                articles[..1].to_vec()
+            };
             tasks.push(tokio::spawn(async move {
                 let effects = if n % 2 == 0 {
                     TurnEffects {
                         escalation: Some(escalation(id, "general_support", None)),
+                        cited,
                         ..Default::default()
                     }
                 } else {
                     TurnEffects {
                         context: Some(json!({"n": n})),
                         queue: Some("billing".into()),
+                        cited,
                         ..Default::default()
                     }
                 };
@@ -246,6 +280,18 @@ async fn concurrent_turns_with_effects_all_land() {
             ),
             ("general_support", 12, 12)
         );
+        // The citation counters were written with the turns, whether the
+        // writer grouped them or not: 24 citations of the first article, 8
+        // of the second.
+        let mut usage: Vec<(KnowledgeId, i64)> = s
+            .knowledge_usage(o.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| (u.knowledge_id, u.cited))
+            .collect();
+        usage.sort_by_key(|(_, cited)| std::cmp::Reverse(*cited));
+        assert_eq!(usage, vec![(articles[0], 24), (articles[1], 8)]);
         db
     })
     .await;
