@@ -356,8 +356,8 @@ impl Engine {
         let owned = text.to_owned();
         let hint2 = hint.clone();
         let metrics = self.metrics.clone();
-        // Analysis takes ~0.1 ms: it runs on this task, while retrieval (the
-        // heavier half) runs on the blocking pool at the same time.
+        // Analysis takes ~0.1 ms and runs on this task: beside a dense
+        // search on the blocking pool, or before a BM25-only one.
         let understand = async move {
             let started = Instant::now();
             let ctx = concierge_nlu::Context::new(now);
@@ -375,41 +375,62 @@ impl Engine {
         } else {
             None
         };
-        let query = SearchQuery {
+        let mut query = SearchQuery {
             text: text.chars().take(1000).collect(),
-            prefer_language: hint,
+            prefer_language: hint.clone(),
             limit: 3,
             ..SearchQuery::default()
         };
         let metrics = self.metrics.clone();
-        let retrieve = async move {
-            let Some(kb) = kb else { return Ok(Vec::new()) };
-            if query.text.trim().is_empty() {
-                return Ok(Vec::new());
+        let search = move |kb: Option<KnowledgeBase>, query: SearchQuery| {
+            async move {
+                let Some(kb) = kb else { return Ok(Vec::new()) };
+                if query.text.trim().is_empty() {
+                    return Ok(Vec::new());
+                }
+                let started = Instant::now();
+                let r = if kb.encoder_name().is_none() {
+                    Ok(kb.search(org, &query))
+                } else {
+                    tokio::task::spawn_blocking(move || kb.search(org, &query)).await
+                };
+                metrics.stage("retrieve", started);
+                match r {
+                    Ok(Ok(p)) => Ok(p),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
             }
-            let started = Instant::now();
+            .instrument(tracing::info_span!("retrieve"))
+        };
+        let dense = kb.as_ref().is_some_and(|kb| kb.encoder_name().is_some());
+        let (passages, analysis) = if dense {
+            // Encoding the query for dense search takes milliseconds: the
+            // search goes to the blocking pool on its first poll, and the
+            // analysis runs here meanwhile.
+            tokio::join!(search(kb, query), understand)
+        } else {
             // A BM25-only search is short (≈50–130 µs on the demo base, about
             // 1 ms p99 on 10,000 articles; `concierge kb bench`), cheaper to
-            // run here than to hand to the blocking pool and wake a thread
-            // for. Encoding the query for dense search takes milliseconds,
-            // so that still goes to the blocking pool.
-            let r = if kb.encoder_name().is_none() {
-                Ok(kb.search(org, &query))
-            } else {
-                tokio::task::spawn_blocking(move || kb.search(org, &query)).await
-            };
-            metrics.stage("retrieve", started);
-            match r {
-                Ok(Ok(p)) => Ok(p),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(e) => Err(e.to_string()),
+            // run on this task than to hand to the blocking pool. It runs
+            // after the analysis, so that it reads the query only as the
+            // languages it can be in: the detected one when detection is
+            // sure, the customer's, and English, the base language (error
+            // codes and product names match there whatever the customer
+            // writes in). Each language read costs a term lookup per field.
+            let analysis = understand.await;
+            if let Ok(Ok(a)) = &analysis {
+                if a.language.code != "und" && a.language.confidence >= 0.5 {
+                    let mut read_as = vec![a.language.code.clone()];
+                    read_as.extend(hint);
+                    read_as.push("en".to_owned());
+                    read_as.sort();
+                    read_as.dedup();
+                    query.read_as = read_as;
+                }
             }
-        }
-        .instrument(tracing::info_span!("retrieve"));
-        // Retrieval first: with a dense encoder its first poll hands the
-        // search to the blocking pool, then the analysis runs here while it
-        // searches; BM25-only, the two simply run one after the other.
-        let (passages, analysis) = tokio::join!(retrieve, understand);
+            (search(kb, query).await, analysis)
+        };
         let analysis = match analysis {
             Ok(Ok(a)) => a,
             other => {

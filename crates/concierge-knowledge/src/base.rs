@@ -59,6 +59,11 @@ pub struct SearchQuery {
     pub mode: SearchMode,
     /// Expiry is judged at this instant (`None`: now).
     pub at: Option<DateTime<Utc>>,
+    /// The lexical search reads the query with only these languages'
+    /// analysers, so it matches only articles in them (the customer's
+    /// language and the base language, when the caller knows them); empty:
+    /// every indexed language. Dense search is not affected.
+    pub read_as: Vec<String>,
 }
 
 /// What an ingestion did.
@@ -487,6 +492,7 @@ impl KnowledgeBase {
             category: query.category.clone(),
             tags: query.tags.clone(),
             now: query.at.unwrap_or_else(Utc::now).timestamp(),
+            read_as: query.read_as.clone(),
         };
 
         // key → (fused score, article key, lexical address)

@@ -184,6 +184,8 @@ pub struct Filters {
     pub tags: Vec<String>,
     /// Skip articles that expired at or before this instant (seconds since the epoch).
     pub now: i64,
+    /// Read the query with only these languages' analysers (empty: all).
+    pub read_as: Vec<String>,
 }
 
 /// A scored chunk.
@@ -514,8 +516,19 @@ impl SearchIndex {
             Err(_) => Vec::new(),
         };
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // A document's text is indexed only in its own language's fields,
+        // so another language's analyser can match only that language's
+        // articles: with a language filter, or languages to read as, the
+        // other fields are not searched at all.
+        let wanted = |code: &str| match &filters.language {
+            Some(l) => analyser_language(l) == code,
+            None => {
+                filters.read_as.is_empty()
+                    || filters.read_as.iter().any(|l| analyser_language(l) == code)
+            }
+        };
         for (code, lf) in &self.fields.per_lang {
-            if !languages.contains(code) {
+            if !languages.contains(code) || !wanted(code) {
                 continue;
             }
             let mut analyser = match self.index.tokenizers().get(&format!("lang_{code}")) {

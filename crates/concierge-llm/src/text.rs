@@ -6,6 +6,7 @@
 //! passages, it is not a search engine.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// Lower-cases and strips the common Latin accents.
 pub fn fold(c: char) -> char {
@@ -53,13 +54,18 @@ const STOP_DE: &[&str] = &[
     "habe", "hat",
 ];
 
-fn stop_words(lang: &str) -> &'static [&'static str] {
-    match lang {
-        "es" => STOP_ES,
-        "fr" => STOP_FR,
-        "de" => STOP_DE,
-        _ => STOP_EN,
-    }
+/// The stop words of `lang` (English for any other), as a set built once.
+fn stop_words(lang: &str) -> &'static HashSet<&'static str> {
+    static SETS: LazyLock<[HashSet<&'static str>; 4]> = LazyLock::new(|| {
+        [STOP_EN, STOP_ES, STOP_FR, STOP_DE].map(|words| words.iter().copied().collect())
+    });
+    let i = match lang {
+        "es" => 1,
+        "fr" => 2,
+        "de" => 3,
+        _ => 0,
+    };
+    &SETS[i]
 }
 
 /// Adjacent words that support questions write apart but mean one thing.
@@ -84,8 +90,7 @@ const COMPOUNDS: &[(&str, &str, &str)] = &[
 /// `-e`, undoubling consonants; Spanish, French and German plural and
 /// inflection endings. Stems keep at least three characters.
 pub fn stem(word: &str, lang: &str) -> String {
-    let chars: Vec<char> = word.chars().collect();
-    if chars.len() <= 3 || chars.iter().any(|c| c.is_ascii_digit()) {
+    if word.chars().nth(3).is_none() || word.bytes().any(|b| b.is_ascii_digit()) {
         return word.to_owned();
     }
     let strip = |w: &str, suffix: &str, replace: &str| -> Option<String> {
@@ -154,9 +159,10 @@ pub fn stem(word: &str, lang: &str) -> String {
         if let Some(s) = strip(&w, "e", "") {
             w = s;
         }
-        let c: Vec<char> = w.chars().collect();
-        let n = c.len();
-        if n >= 4 && c[n - 1] == c[n - 2] && !"aeiouls".contains(c[n - 1]) {
+        let mut last = w.chars().rev();
+        let (a, b) = (last.next(), last.next());
+        let long = w.chars().nth(3).is_some();
+        if long && a.is_some() && a == b && a.is_some_and(|c| !"aeiouls".contains(c)) {
             w.pop();
         }
     }
@@ -184,7 +190,7 @@ pub fn words(text: &str) -> Vec<String> {
 /// stop words removed, stemmed.
 pub fn terms(text: &str, lang: &str) -> Vec<String> {
     let words = words(text);
-    let stops: HashSet<&str> = stop_words(lang).iter().copied().collect();
+    let stops = stop_words(lang);
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
