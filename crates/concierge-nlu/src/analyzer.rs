@@ -75,11 +75,15 @@ impl Default for Context {
 }
 
 /// Analyses messages. Build one per tenant configuration and share it
-/// (it is `Send + Sync`; the model sits behind an `Arc`).
+/// (it is `Send + Sync`, and cheap to clone: the model and the entity
+/// extractor sit behind `Arc`s).
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     model: Arc<IntentModel>,
-    entities: EntityExtractor,
+    /// Shared, not cloned: a cloned `Regex` starts a new pool of search
+    /// caches, so every clone would rebuild the gazetteer's lazy DFA from
+    /// nothing on its first message.
+    entities: Arc<EntityExtractor>,
     sentiment: SentimentAnalyzer,
 }
 
@@ -112,7 +116,7 @@ impl Analyzer {
     pub fn new(model: impl Into<Arc<IntentModel>>, entity_config: EntityConfig) -> Self {
         Self {
             model: model.into(),
-            entities: EntityExtractor::new(entity_config),
+            entities: Arc::new(EntityExtractor::new(entity_config)),
             sentiment: SentimentAnalyzer::new(),
         }
     }

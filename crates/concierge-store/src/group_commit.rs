@@ -282,11 +282,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
             ids.push_bind(*id);
         }
         qb.push(")");
-        let rows: Vec<ConversationRow> = qb
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
         for row in rows {
             let c = row.into_domain()?;
             current.insert(c.id.0, c);
@@ -412,11 +408,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 .push_bind(Json(&new.metadata));
         });
         qb.push(format!(" RETURNING {CONVERSATION_COLUMNS}"));
-        let rows: Vec<ConversationRow> = qb
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
         for row in rows {
             let c = row.into_domain()?;
             created.insert(c.id.0, c);
@@ -449,11 +441,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 .push_bind(m.moderation.as_deref());
         });
         qb.push(format!(" RETURNING {MESSAGE_COLUMNS}"));
-        let rows: Vec<MessageRow> = qb
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows: Vec<MessageRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
         for row in rows {
             let m = row.into_domain()?;
             stored.insert(m.id.0, m);
@@ -474,7 +462,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 .push_bind(at)
                 .push_bind(at);
         });
-        qb.build().persistent(false).execute(&mut *tx).await?;
+        qb.build().execute(&mut *tx).await?;
     }
 
     // 6. Every conversation appended to, by its batch's total.
@@ -523,11 +511,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
             ") AS v WHERE conversations.org_id = v.column1 AND conversations.id = v.column2 \
              RETURNING {CONVERSATION_COLUMNS}"
         ));
-        let rows: Vec<ConversationRow> = qb
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
         for row in rows {
             let c = row.into_domain()?;
             updated.insert(c.id.0, c);
@@ -602,7 +586,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
             " ON CONFLICT (org_id, knowledge_id) DO UPDATE \
              SET cited = knowledge_usage.cited + excluded.cited, last_cited_at = excluded.last_cited_at",
         );
-        qb.build().persistent(false).execute(&mut *tx).await?;
+        qb.build().execute(&mut *tx).await?;
     }
     for (org, conversation, message, f) in &new_flags {
         sqlx::query(INSERT_FLAG)

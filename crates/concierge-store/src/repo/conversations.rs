@@ -305,7 +305,8 @@ repository! {
     /// first: what the engine reads as history each turn, without the JSON
     /// columns (analysis, entities, attachments) `list_messages` decodes.
     pub async fn list_history(&self, org: OrgId, conversation: ConversationId, limit: u32) -> Result<Vec<(SenderType, String)>> {
-        let mut tx = self.read_tx(org).await?;
+        // One statement: on SQLite it needs no BEGIN/COMMIT round trips.
+        let mut tx = self.read_one(org).await?;
         let mut rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT sender_type, content FROM messages WHERE org_id = $1 AND conversation_id = $2 \
              ORDER BY created_at DESC, id DESC LIMIT $3")
