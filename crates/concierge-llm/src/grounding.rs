@@ -13,8 +13,9 @@
 //! (at most [`MAX_TOKEN`](crate::grounding::MAX_TOKEN) characters), so no placeholder or marker ever
 //! reaches the customer half-transformed.
 
-use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use concierge_core::knowledge::{Citation, Passage};
 
@@ -33,20 +34,11 @@ pub const NO_ANSWER_MARKER: &str = "[NO_ANSWER]";
 /// where word overlap says nothing.
 pub fn relevance(question: &str, language: Option<&str>, passages: &[Passage]) -> Vec<Option<f64>> {
     let question = without_pii(question);
-    let docs: Vec<std::collections::HashSet<String>> = passages
-        .iter()
-        .map(|p| {
-            let mut t = text::terms(&p.text, &p.language);
-            for h in p.headings.iter().chain([&p.citation.title]) {
-                t.extend(text::terms(h, &p.language));
-            }
-            t.into_iter().collect()
-        })
-        .collect();
-    let idf = text::Idf::new(docs.iter());
+    let docs: Vec<Arc<PassageTerms>> = passages.iter().map(passage_terms).collect();
+    let idf = text::Idf::new(docs.iter().map(|d| &d.all));
     passages
         .iter()
-        .zip(&docs)
+        .zip(docs.iter().map(|d| &d.all))
         .map(|(p, doc)| {
             let known = language.filter(|l| !l.is_empty() && *l != "und");
             if known.is_some_and(|l| l != p.language) {
@@ -56,6 +48,64 @@ pub fn relevance(question: &str, language: Option<&str>, passages: &[Passage]) -
             Some(text::coverage(&q, doc, &idf))
         })
         .collect()
+}
+
+/// A passage read for lexical relevance: its sentences, each sentence's
+/// terms, and the terms of the whole passage with its headings and title.
+#[derive(Debug)]
+pub struct PassageTerms {
+    /// Terms of the text, headings and title.
+    pub all: HashSet<String>,
+    pub sentences: Vec<text::Sentence>,
+    /// Terms of each sentence, in order.
+    pub sentence_terms: Vec<HashSet<String>>,
+}
+
+/// Passages read at most this many at a time are remembered; past it the
+/// memory starts over.
+const PASSAGE_CACHE: usize = 4096;
+
+/// [`PassageTerms`] of `p`, remembered by content: a knowledge base's popular
+/// passages are retrieved over and over, and tokenising and stemming them
+/// again for every answer was a tenth of a turn's CPU. The key hashes
+/// everything the terms depend on (text, headings, title, language), so a
+/// changed passage is simply a new entry.
+pub fn passage_terms(p: &Passage) -> Arc<PassageTerms> {
+    static CACHE: LazyLock<Mutex<HashMap<(u64, usize), Arc<PassageTerms>>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let key = {
+        let mut h = std::hash::DefaultHasher::new();
+        (&p.text, &p.headings, &p.citation.title, &p.language).hash(&mut h);
+        (h.finish(), p.text.len())
+    };
+    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return hit;
+    }
+    let terms = Arc::new(read_passage(p));
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= PASSAGE_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, terms.clone());
+    }
+    terms
+}
+
+fn read_passage(p: &Passage) -> PassageTerms {
+    let mut all: HashSet<String> = text::terms(&p.text, &p.language).into_iter().collect();
+    for h in p.headings.iter().chain([&p.citation.title]) {
+        all.extend(text::terms(h, &p.language));
+    }
+    let sentences = text::sentences(&p.text);
+    let sentence_terms = sentences
+        .iter()
+        .map(|s| text::terms(&s.text, &p.language).into_iter().collect())
+        .collect();
+    PassageTerms {
+        all,
+        sentences,
+        sentence_terms,
+    }
 }
 
 /// `text` with personal data blanked out: an email address or a card number

@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 use concierge_core::knowledge::{Citation, Passage};
 
-use crate::grounding::relevance;
+use crate::grounding::{passage_terms, relevance};
 use crate::prompt::ToneAdjustment;
 use crate::task::{Speaker, Task, TaskOutcome, TaskRequest};
 use crate::text::{self, Idf, Sentence};
@@ -246,22 +246,15 @@ fn is_step(line: &str) -> bool {
 /// `max` prose sentences scoring at least 60 % of the best, with the list
 /// a chosen sentence introduces (or belongs to) kept whole.
 fn best_sentences(q: &[String], passage: &Passage, max: usize) -> Vec<String> {
-    let sentences = text::sentences(&passage.text);
+    let read = passage_terms(passage);
+    let (sentences, terms) = (&read.sentences, &read.sentence_terms);
     if sentences.is_empty() {
         return Vec::new();
     }
-    let terms: Vec<HashSet<String>> = sentences
-        .iter()
-        .map(|s| {
-            text::terms(&s.text, &passage.language)
-                .into_iter()
-                .collect()
-        })
-        .collect();
     let idf = Idf::new(terms.iter());
     let scores: Vec<f64> = sentences
         .iter()
-        .zip(&terms)
+        .zip(terms)
         .enumerate()
         .map(|(i, (s, t))| {
             let words = s.text.split_whitespace().count();
@@ -286,7 +279,7 @@ fn best_sentences(q: &[String], passage: &Passage, max: usize) -> Vec<String> {
     let mut keep = vec![false; sentences.len()];
     for &i in &chosen {
         keep[i] = true;
-        expand_list(&sentences, i, &mut keep);
+        expand_list(sentences, i, &mut keep);
     }
     let mut steps = 0;
     let mut out = Vec::new();
