@@ -463,6 +463,11 @@ impl KnowledgeBase {
         self.index.num_chunks()
     }
 
+    /// Segments of the text index (a small index is one after each commit).
+    pub fn num_segments(&self) -> usize {
+        self.index.num_segments()
+    }
+
     /// Searches `org`'s current, unexpired articles. CPU-bound: from async
     /// code with an encoder configured, call it on a blocking thread.
     pub fn search(&self, org: OrgId, query: &SearchQuery) -> Result<Vec<Passage>, KnowledgeError> {

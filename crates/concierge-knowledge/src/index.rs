@@ -72,6 +72,16 @@ pub const MAX_QUERY_TERMS: usize = 32;
 /// Writer memory budget.
 const WRITER_BYTES: usize = 50_000_000;
 
+/// Up to this many chunks (all tenants), a commit merges the index into one segment.
+const MERGE_ALL_BELOW: u64 = 50_000;
+
+impl SearchIndex {
+    /// Segments of the searchable index (one after a commit of a small index).
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct LangFields {
     title: Field,
@@ -332,7 +342,9 @@ impl SearchIndex {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if guard.is_none() {
-            *guard = Some(self.index.writer(WRITER_BYTES)?);
+            // One indexing thread: each commit makes one segment rather
+            // than one per thread.
+            *guard = Some(self.index.writer_with_num_threads(1, WRITER_BYTES)?);
         }
         match guard.as_mut() {
             Some(w) => f(w),
@@ -424,7 +436,18 @@ impl SearchIndex {
 
     /// Makes every change since the last commit durable and visible.
     pub fn commit(&self) -> Result<(), KnowledgeError> {
-        self.write(|w| Ok(w.commit()?))?;
+        self.write(|w| {
+            w.commit()?;
+            // Every search pays per segment: a term lookup, a weight and a
+            // scorer for each query term in each one. A small index is
+            // merged into one segment at once (milliseconds for the demo
+            // base); a large one is left to the merge policy.
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() > 1 && self.reader.searcher().num_docs() <= MERGE_ALL_BELOW {
+                w.merge(&segments).wait()?;
+            }
+            Ok(())
+        })?;
         self.reader.reload()?;
         self.refresh_languages();
         Ok(())

@@ -123,6 +123,37 @@ async fn story(db: &TestDb) {
         slugs(&kb, acme, &q("REQUEST_LIMIT_EXCEEDED"))[0],
         "request-limit-exceeded"
     );
+    // A small index is one segment after its commit (searches pay per segment).
+    assert_eq!(kb.num_segments(), 1);
+
+    // Reading the query as some languages only matches articles in them.
+    let as_languages = |text: &str, langs: &[&str]| {
+        let mut query = q(text);
+        query.read_as = langs.iter().map(|l| (*l).to_owned()).collect();
+        query.limit = 20;
+        query.per_article = 1;
+        kb.search(acme, &query).unwrap()
+    };
+    let everywhere = as_languages("restablecer contraseña olvidada password", &[]);
+    let languages: std::collections::HashSet<&str> =
+        everywhere.iter().map(|h| h.language.as_str()).collect();
+    assert!(
+        languages.contains("es") && languages.contains("en"),
+        "{languages:?}"
+    );
+    for (langs, allowed) in [
+        (&["es"][..], &["es"][..]),
+        (&["en"], &["en"]),
+        (&["es", "en"], &["es", "en"]),
+    ] {
+        let hits = as_languages("restablecer contraseña olvidada password", langs);
+        assert!(!hits.is_empty(), "{langs:?}");
+        assert!(
+            hits.iter().all(|h| allowed.contains(&h.language.as_str())),
+            "{langs:?}: {:?}",
+            hits.iter().map(|h| &h.language).collect::<Vec<_>>()
+        );
+    }
 
     // Re-ingesting unchanged content writes nothing; a changed article gets a new version.
     let again = kb.ingest(acme, &articles).await.unwrap();
