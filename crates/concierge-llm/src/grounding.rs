@@ -71,8 +71,9 @@ const PASSAGE_CACHE: usize = 4096;
 /// everything the terms depend on (text, headings, title, language), so a
 /// changed passage is simply a new entry.
 pub fn passage_terms(p: &Passage) -> Arc<PassageTerms> {
-    static CACHE: LazyLock<Mutex<HashMap<(u64, usize), Arc<PassageTerms>>>> =
-        LazyLock::new(|| Mutex::new(HashMap::new()));
+    /// (content hash, text length) → the passage read.
+    type Cache = Mutex<HashMap<(u64, usize), Arc<PassageTerms>>>;
+    static CACHE: LazyLock<Cache> = LazyLock::new(|| Mutex::new(HashMap::new()));
     let key = {
         let mut h = std::hash::DefaultHasher::new();
         (&p.text, &p.headings, &p.citation.title, &p.language).hash(&mut h);
