@@ -162,7 +162,7 @@ pub fn stem(word: &str, lang: &str) -> String {
         let mut last = w.chars().rev();
         let (a, b) = (last.next(), last.next());
         let long = w.chars().nth(3).is_some();
-        if long && a.is_some() && a == b && a.is_some_and(|c| !"aeiouls".contains(c)) {
+        if long && a == b && a.is_some_and(|c| !"aeiouls".contains(c)) {
             w.pop();
         }
     }

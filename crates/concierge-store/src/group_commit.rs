@@ -16,7 +16,7 @@
 //! appended to, insert the new conversations, insert every message, insert
 //! every outbox event, update every conversation appended to, then (only
 //! for the turns that have them) escalations, moderation flags and one
-//! citation-counter upsert per cited article, and commit. Each write's effect is exactly
+//! upsert of the cited articles' counters, and commit. Each write's effect is exactly
 //! that of the one-transaction path, applied in queue order; an append that
 //! cannot be made (no such conversation, or it is archived) fails alone. If
 //! the batch hits a database error it is rolled back and each write is

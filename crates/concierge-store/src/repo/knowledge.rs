@@ -182,12 +182,10 @@ repository! {
     pub async fn record_knowledge_citations(&self, org: OrgId, ids: &[KnowledgeId], at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.write_tx(org).await?;
         for id in ids {
-            sqlx::query(
-                "INSERT INTO knowledge_usage (org_id, knowledge_id, cited, resolved, last_cited_at) \
-                 VALUES ($1, $2, 1, 0, $3) ON CONFLICT (org_id, knowledge_id) DO UPDATE \
-                 SET cited = knowledge_usage.cited + 1, last_cited_at = excluded.last_cited_at")
+            sqlx::query(crate::repo::COUNT_CITATION)
                 .bind(org.0)
                 .bind(id.0)
+                .bind(1i64)
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
