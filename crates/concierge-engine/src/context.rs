@@ -78,7 +78,8 @@ pub struct CitedArticle {
 impl ConversationContext {
     /// Reads the context from the stored JSON; anything unreadable starts afresh.
     pub fn from_json(value: &serde_json::Value) -> Self {
-        serde_json::from_value(value.clone()).unwrap_or_default()
+        // Read from the value in place: cloning it first cost as much again.
+        Self::deserialize(value).unwrap_or_default()
     }
 
     /// The JSON to store.

@@ -171,7 +171,7 @@ pub async fn post_message(
     input: PostMessage,
 ) -> ApiResult<(PostMessageResult, Conversation)> {
     input.validate()?;
-    let conversation = conversation_for(state, p, id).await?;
+    let mut conversation = conversation_for(state, p, id).await?;
     if conversation.status == ConversationStatus::Archived {
         return Err(ApiError::new(
             Code::InvalidState,
@@ -206,7 +206,12 @@ pub async fn post_message(
             typing: on,
         };
         state.hub.publish(id, typing(true));
-        let r = run_engine(state, &conversation, &input).await;
+        // The engine takes the context rather than a copy of it: nothing
+        // below reads it (the turn's new context comes back in its effects).
+        let context = std::mem::take(&mut conversation.context);
+        let mut engine_view = conversation.clone();
+        engine_view.context = context;
+        let r = run_engine(state, engine_view, &input).await;
         state.hub.publish(id, typing(false));
         Some(r)
     };
@@ -343,7 +348,7 @@ struct EngineOutcome {
 /// system fallback reply so the customer's message is still stored.
 async fn run_engine(
     state: &AppState,
-    conversation: &Conversation,
+    conversation: Conversation,
     input: &PostMessage,
 ) -> EngineOutcome {
     let window = state.engine.history_window();
@@ -369,7 +374,6 @@ async fn run_engine(
         content: input.content.clone(),
         content_type: input.content_type,
         history,
-        conversation: Some(conversation.clone()),
         deltas: state.hub.watched(conversation.id).then(|| {
             let hub = state.hub.clone();
             let id = conversation.id;
@@ -383,6 +387,7 @@ async fn run_engine(
                 );
             }))
         }),
+        conversation: Some(conversation),
     };
     let limit = Duration::from_secs(state.config.server.engine_timeout_secs);
     // A panicking engine is a failing engine: the customer still gets the fallback.

@@ -37,10 +37,7 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::repo::{turn_events, Tally, INSERT_ESCALATION, INSERT_FLAG};
-use crate::rows::{
-    ConversationRow, EscalationRow, MessageRow, CONVERSATION_COLUMNS, ESCALATION_COLUMNS,
-    MESSAGE_COLUMNS,
-};
+use crate::rows::{ConversationRow, EscalationRow, CONVERSATION_COLUMNS, ESCALATION_COLUMNS};
 use crate::sqlite::SqliteBackend;
 use crate::{now, NewConversation, NewEscalation, NewMessage, NewModerationFlag, TurnEffects};
 
@@ -440,11 +437,33 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 .push_bind(Json(&m.analysis))
                 .push_bind(m.moderation.as_deref());
         });
-        qb.push(format!(" RETURNING {MESSAGE_COLUMNS}"));
-        let rows: Vec<MessageRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-        for row in rows {
-            let m = row.into_domain()?;
-            stored.insert(m.id.0, m);
+        qb.build().execute(&mut *tx).await?;
+        // The rows are exactly what was bound (`at` is already truncated to
+        // the microseconds the column keeps), so they are built here rather
+        // than read back: no JSON is parsed again on the writer's thread.
+        for (id, _, _, conversation, m) in &new_messages {
+            stored.insert(
+                id.0,
+                Message {
+                    id: *id,
+                    conversation_id: *conversation,
+                    sender_type: m.sender_type,
+                    sender_id: m.sender_id,
+                    content: m.content.clone(),
+                    content_type: m.content_type,
+                    intent: m.intent.clone(),
+                    // SQLite stores a NaN as NULL.
+                    intent_confidence: m.intent_confidence.filter(|v| !v.is_nan()),
+                    entities: m.entities.clone(),
+                    sentiment: m.sentiment.filter(|v| !v.is_nan()),
+                    attachments: m.attachments.clone(),
+                    created_at: at,
+                    edited_at: None,
+                    deleted_at: None,
+                    analysis: m.analysis.clone(),
+                    moderation: m.moderation.clone(),
+                },
+            );
         }
     }
 
