@@ -151,6 +151,11 @@ pub async fn conversation_for(
     id: ConversationId,
 ) -> ApiResult<Conversation> {
     let c = state.store.get_conversation(p.org, id).await?;
+    visible_to(p, c)
+}
+
+/// `c` if `p` may see it: a customer sees only their own conversations.
+fn visible_to(p: &Principal, c: Conversation) -> ApiResult<Conversation> {
     if let Some(me) = p.customer() {
         if c.customer_id != Some(me) {
             return Err(ApiError::new(
@@ -171,7 +176,23 @@ pub async fn post_message(
     input: PostMessage,
 ) -> ApiResult<(PostMessageResult, Conversation)> {
     input.validate()?;
-    let mut conversation = conversation_for(state, p, id).await?;
+    let from_staff = matches!(p.role, Role::Admin | Role::Supervisor | Role::Agent);
+    // The engine reads the recent history too: fetched with the
+    // conversation, in one round trip to the database.
+    let window = if from_staff {
+        0
+    } else {
+        state.engine.history_window()
+    };
+    let (mut conversation, history) = if window > 0 {
+        let (c, history) = state
+            .store
+            .conversation_with_history(p.org, id, window as u32)
+            .await?;
+        (visible_to(p, c)?, history)
+    } else {
+        (conversation_for(state, p, id).await?, Vec::new())
+    };
     if conversation.status == ConversationStatus::Archived {
         return Err(ApiError::new(
             Code::InvalidState,
@@ -179,7 +200,6 @@ pub async fn post_message(
         ));
     }
     let attachments = serde_json::to_value(&input.attachments).unwrap_or(Value::Array(vec![]));
-    let from_staff = matches!(p.role, Role::Admin | Role::Supervisor | Role::Agent);
     let mut msg = NewMessage::text(
         if from_staff {
             SenderType::HumanAgent
@@ -211,7 +231,7 @@ pub async fn post_message(
         let context = std::mem::take(&mut conversation.context);
         let mut engine_view = conversation.clone();
         engine_view.context = context;
-        let r = run_engine(state, engine_view, &input).await;
+        let r = run_engine(state, engine_view, history, &input).await;
         state.hub.publish(id, typing(false));
         Some(r)
     };
@@ -349,24 +369,9 @@ struct EngineOutcome {
 async fn run_engine(
     state: &AppState,
     conversation: Conversation,
+    history: Vec<(SenderType, String)>,
     input: &PostMessage,
 ) -> EngineOutcome {
-    let window = state.engine.history_window();
-    let history = if window > 0 {
-        match state
-            .store
-            .list_history(conversation.org_id, conversation.id, window as u32)
-            .await
-        {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::warn!(error.message = %e, "history unavailable; engine runs without it");
-                Vec::new()
-            }
-        }
-    } else {
-        Vec::new()
-    };
     let turn = Turn {
         org_id: conversation.org_id,
         conversation_id: conversation.id,

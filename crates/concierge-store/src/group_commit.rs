@@ -269,7 +269,10 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
             Job::Create { .. } => None,
         })
         .collect();
-    let mut current: HashMap<Uuid, Conversation> = HashMap::with_capacity(appended_to.len());
+    // Each with its running confidence total (sum, count), which the
+    // domain type keeps only as an average.
+    let mut current: HashMap<Uuid, (Conversation, f64, i64)> =
+        HashMap::with_capacity(appended_to.len());
     if !appended_to.is_empty() {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id IN ("
@@ -281,8 +284,9 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
         qb.push(")");
         let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
         for row in rows {
+            let (sum, n) = row.confidence_totals();
             let c = row.into_domain()?;
-            current.insert(c.id.0, c);
+            current.insert(c.id.0, (c, sum, n));
         }
     }
 
@@ -318,7 +322,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 ..
             } => (*org, *conversation, messages, effects),
         };
-        let Some(c) = current.get(&conversation.0).filter(|c| c.org_id == org) else {
+        let Some((c, ..)) = current.get(&conversation.0).filter(|c| c.0.org_id == org) else {
             outcomes.push(Some(Done::Appended(Err(StoreError::NotFound(
                 "conversation",
             )))));
@@ -526,14 +530,22 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 .push_bind(t.tally.first_response_at);
             qb.push(")");
         }
-        qb.push(format!(
-            ") AS v WHERE conversations.org_id = v.column1 AND conversations.id = v.column2 \
-             RETURNING {CONVERSATION_COLUMNS}"
-        ));
-        let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-        for row in rows {
-            let c = row.into_domain()?;
-            updated.insert(c.id.0, c);
+        qb.push(
+            ") AS v WHERE conversations.org_id = v.column1 AND conversations.id = v.column2",
+        );
+        let changed = qb.build().execute(&mut *tx).await?.rows_affected();
+        if changed != order.len() as u64 {
+            return Err(StoreError::Corrupt(format!(
+                "group commit updated {changed} of {} conversations",
+                order.len()
+            )));
+        }
+        // The rows are now what step 1 read plus what was added, so they
+        // are built here rather than read back (no context parsed again).
+        for id in &order {
+            if let (Some(t), Some((c, sum, n))) = (touched.get_mut(id), current.remove(id)) {
+                updated.insert(*id, t.tally.applied_to(c, sum, n, at));
+            }
         }
     }
     // 7. Escalation records and moderation flags.
@@ -746,11 +758,19 @@ mod tests {
         assert_eq!(new_ids.len(), 10);
 
         let mut ok = 0;
+        let mut latest: std::collections::HashMap<_, concierge_core::model::Conversation> =
+            std::collections::HashMap::new();
         while let Some(done) = tasks.join_next().await {
             let (target, outcome) = done.unwrap();
             match outcome {
                 Ok((c, messages)) => {
                     ok += 1;
+                    let newer = latest
+                        .get(&target)
+                        .is_none_or(|l| l.message_count < c.message_count);
+                    if newer {
+                        latest.insert(target, c.clone());
+                    }
                     assert!(target == a || target == b);
                     assert_eq!(c.id, target);
                     assert_eq!(messages.len(), 2);
@@ -766,6 +786,9 @@ mod tests {
 
         for (id, first_confidence) in [(a, 0.01), (b, 0.02)] {
             let c = s.get_conversation(acme, id).await.unwrap();
+            // What the last append returned (built by the writer, not read
+            // back) is exactly the stored row.
+            assert_eq!(latest[&id], c);
             assert_eq!(c.status, ConversationStatus::Active);
             assert_eq!(
                 (c.message_count, c.user_message_count, c.ai_message_count),

@@ -167,6 +167,15 @@ pub(crate) const CONVERSATION_COLUMNS: &str = "id, org_id, customer_id, channel,
     resolution_seconds, satisfaction, context, metadata, salesforce_case_id, queue, priority, assignee_id, \
     first_response_at, csat_comment";
 
+/// A conversation with its recent history as JSON text
+/// ([`crate::Store::conversation_with_history`]).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConversationWithHistory {
+    #[sqlx(flatten)]
+    pub conversation: ConversationRow,
+    pub history: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct ConversationRow {
     id: Uuid,
@@ -200,6 +209,11 @@ pub(crate) struct ConversationRow {
 }
 
 impl ConversationRow {
+    /// The running AI confidence total: (sum, count).
+    pub(crate) fn confidence_totals(&self) -> (f64, i64) {
+        (self.ai_confidence_sum, self.ai_confidence_n)
+    }
+
     pub(crate) fn into_domain(self) -> Result<Conversation> {
         Ok(Conversation {
             id: ConversationId(self.id),

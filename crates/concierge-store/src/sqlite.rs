@@ -167,6 +167,10 @@ impl SqliteBackend {
     pub(crate) const DECISION: &'static str = "json_extract(analysis, '$.decision')";
     /// How often a conversation was reopened (its context's `reopens`).
     pub(crate) const REOPENS: &'static str = "COALESCE(json_extract(context, '$.reopens'), 0)";
+    /// The rows `h` (`sender_type`, `content`, `created_at`, `id`) as a JSON
+    /// text array of `[sender, content]` pairs, oldest first.
+    pub(crate) const HISTORY_JSON: &'static str =
+        "json_group_array(json_array(h.sender_type, h.content) ORDER BY h.created_at, h.id)";
 }
 
 /// A reader connection for one statement; `commit` only returns it to the

@@ -301,6 +301,36 @@ repository! {
         rows.into_iter().map(MessageRow::into_domain).collect()
     }
 
+    /// One conversation of `org` with its last `window` messages as (sender,
+    /// text), oldest first, in one statement: what a turn reads before the
+    /// engine runs ([`get_conversation`](Self::get_conversation) and
+    /// [`list_history`](Self::list_history) in one round trip).
+    pub async fn conversation_with_history(&self, org: OrgId, id: ConversationId, window: u32) -> Result<(Conversation, Vec<(SenderType, String)>)> {
+        let mut tx = self.read_one(org).await?;
+        let row: Option<ConversationWithHistory> = sqlx::query_as(&format!(
+            "SELECT {CONVERSATION_COLUMNS}, (SELECT {} FROM (SELECT sender_type, content, created_at, id \
+             FROM messages WHERE org_id = $1 AND conversation_id = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT $3) h) AS history \
+             FROM conversations WHERE org_id = $1 AND id = $2", Self::HISTORY_JSON))
+            .bind(org.0)
+            .bind(id.0)
+            .bind(i64::from(window.min(1000)))
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let row = row.ok_or(StoreError::NotFound("conversation"))?;
+        let pairs: Vec<(String, String)> = match row.history.as_deref() {
+            None | Some("") => Vec::new(),
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| StoreError::Corrupt(format!("conversation history: {e}")))?,
+        };
+        let history = pairs
+            .into_iter()
+            .map(|(sender, content)| Ok((kind(&sender)?, content)))
+            .collect::<Result<_>>()?;
+        Ok((row.conversation.into_domain()?, history))
+    }
+
     /// The last `limit` messages of a conversation as (sender, text), oldest
     /// first: what the engine reads as history each turn, without the JSON
     /// columns (analysis, entities, attachments) `list_messages` decodes.
@@ -457,6 +487,35 @@ impl Tally {
             first_response_at: current.first_response_at,
             started_at: current.started_at,
         }
+    }
+
+    /// `c` (as stored, with its confidence total `sum`/`n`) once this tally
+    /// is written at `at`: what the batch UPDATE of the group commit leaves
+    /// in the row. The new context, if any, is moved out of the tally.
+    pub(crate) fn applied_to(&mut self, mut c: Conversation, sum: f64, n: i64, at: DateTime<Utc>) -> Conversation {
+        // SQLite stores a NaN as NULL.
+        let real = |v: Option<f64>| v.filter(|v| !v.is_nan());
+        let (sum, n) = (sum + self.conf_sum, n + self.conf_n);
+        c.message_count += self.count;
+        c.user_message_count += self.users;
+        c.ai_message_count += self.ais;
+        c.ai_confidence_avg = (n > 0).then(|| sum / n as f64);
+        c.ai_confidence_min = real(self.conf_min);
+        c.sentiment = real(self.sentiment);
+        c.status = self.status;
+        c.last_activity_at = at;
+        if let Some(context) = self.context.take() {
+            c.context = context;
+        }
+        c.queue.clone_from(&self.queue);
+        c.priority = self.priority;
+        c.escalated = self.escalated;
+        c.escalation_reason.clone_from(&self.escalation_reason);
+        c.resolution_type.clone_from(&self.resolution_type);
+        c.resolution_seconds = self.resolution_seconds;
+        c.ended_at = self.ended_at;
+        c.first_response_at = self.first_response_at;
+        c
     }
 
     /// Counts one more message.

@@ -61,12 +61,26 @@ async fn messages_update_counters_status_and_outbox_in_one_transaction() {
                 (SenderType::AiAgent, "done".to_owned())
             ]
         );
+        // … and the same with the conversation, in one read.
+        let (with, history) = s.conversation_with_history(o.id, c.id, 2).await.unwrap();
+        assert_eq!(with, s.get_conversation(o.id, c.id).await.unwrap());
+        assert_eq!(history, s.list_history(o.id, c.id, 2).await.unwrap());
+        let (_, all) = s.conversation_with_history(o.id, c.id, 50).await.unwrap();
+        let all: Vec<_> = all.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(all, ["my login fails", "let's reset it", "done"]);
+        assert!(s.conversation_with_history(o.id, c.id, 0).await.unwrap().1.is_empty());
+        let empty = s
+            .create_conversation(o.id, &new_conv(Channel::Api))
+            .await
+            .unwrap();
+        let (fresh, none) = s.conversation_with_history(o.id, empty.id, 10).await.unwrap();
+        assert_eq!((fresh.id, none.len()), (empty.id, 0));
 
-        // conversation.created + 3 × message.created + the status change
+        // 2 × conversation.created + 3 × message.created + the status change
         // (initialized → active) are waiting for delivery.
         assert_eq!(
             s.count_outbox(o.id, OutboxStatus::Pending).await.unwrap(),
-            5
+            6
         );
         db
     })

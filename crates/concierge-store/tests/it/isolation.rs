@@ -35,6 +35,10 @@ async fn a_tenant_cannot_read_or_write_another_tenants_conversation() {
         ));
         assert!(s.list_messages(a.id, cb.id, 10).await.unwrap().is_empty());
         assert!(s.list_history(a.id, cb.id, 10).await.unwrap().is_empty());
+        assert!(matches!(
+            s.conversation_with_history(a.id, cb.id, 10).await,
+            Err(StoreError::NotFound(_))
+        ));
         let page = s
             .list_conversations(a.id, &ConversationFilter::default(), None, 100)
             .await
@@ -57,6 +61,10 @@ async fn a_tenant_cannot_read_or_write_another_tenants_conversation() {
         // beta's data is untouched.
         assert_eq!(s.list_messages(b.id, cb.id, 10).await.unwrap().len(), 1);
         assert_eq!(s.list_history(b.id, cb.id, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            s.conversation_with_history(b.id, cb.id, 10).await.unwrap().1.len(),
+            1
+        );
         assert_eq!(
             s.get_conversation(b.id, cb.id).await.unwrap().status,
             ConversationStatus::Active
