@@ -3,13 +3,93 @@
 //! A transcription of Hugging Face's `BertModel` forward pass without the
 //! pooler, as in `candle-transformers`' `models::bert`, written out here
 //! because that crate compiles every model it ships (a third of the dense
-//! feature's clean-build time) for these ~150 lines. The query, key and value
-//! projections are fused into one matrix product. Correctness is checked by
+//! feature's clean-build time) for these ~150 lines. Correctness is checked by
 //! the integration tests against an independent NumPy implementation and the
 //! sentence-transformers README's similarities.
+//!
+//! Three things make it faster than that transcription on a CPU:
+//! - the query, key and value projections are fused into one matrix product;
+//! - every projection keeps its weight transposed and contiguous, `(in, out)`,
+//!   and multiplies the whole batch as one `(batch × len, in)` matrix: one
+//!   GEMM per projection that reads the weight row by row, where candle's
+//!   `Linear` runs one GEMM per batch element over a strided transposed view
+//!   (repacking the weight each time);
+//! - the exact (erf) GELU uses a rational approximation of erf that the
+//!   compiler vectorises (within 1e-6 of the exact function), rather than a
+//!   scalar `erff` per element.
 
 use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
+
+/// A linear layer `x Wᵀ + b` with `Wᵀ` stored contiguous (see the module docs).
+struct Dense {
+    /// `(in, out)`.
+    weight_t: Tensor,
+    /// `(out,)`.
+    bias: Tensor,
+}
+
+impl Dense {
+    fn new(weight: &Tensor, bias: Option<&Tensor>) -> Result<Self> {
+        let Some(bias) = bias else {
+            candle_core::bail!("linear layer without bias")
+        };
+        Ok(Self {
+            weight_t: weight.t()?.contiguous()?,
+            bias: bias.clone(),
+        })
+    }
+
+    fn from_linear(l: &Linear) -> Result<Self> {
+        Self::new(l.weight(), l.bias())
+    }
+
+    /// `xs` is `(…, in)`; returns `(…, out)`.
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let dims = xs.dims().to_vec();
+        let inner = dims.last().copied().unwrap_or(1);
+        let rows = xs.elem_count() / inner.max(1);
+        let ys = xs
+            .reshape((rows, inner))?
+            .matmul(&self.weight_t)?
+            .broadcast_add(&self.bias)?;
+        let mut shape = dims;
+        if let Some(last) = shape.last_mut() {
+            *last = self.weight_t.dim(1)?;
+        }
+        ys.reshape(shape)
+    }
+}
+
+/// `erf(x)` for f32: the rational approximation Eigen and XLA use (odd
+/// numerator of degree 13, even denominator of degree 8, on [-4, 4], where
+/// f32 `erf` reaches ±1). Branch-free, so loops over it vectorise.
+#[inline(always)]
+fn erf_f32(x: f32) -> f32 {
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let mut p = x2 * -2.726_142_3e-10 + 2.770_681_4e-8;
+    p = x2 * p + -2.101_024e-6;
+    p = x2 * p + -5.692_506_4e-5;
+    p = x2 * p + -7.349_906e-4;
+    p = x2 * p + -2.954_600_1e-3;
+    p = x2 * p + -1.609_603_4e-2;
+    let p = x * p;
+    let mut q = x2 * -1.456_607_2e-5 + -2.133_740_6e-4;
+    q = x2 * q + -1.682_827e-3;
+    q = x2 * q + -7.373_329e-3;
+    q = x2 * q + -1.426_474e-2;
+    p / q
+}
+
+/// The exact GELU, `x · Φ(x) = x/2 · (1 + erf(x/√2))`, over a whole tensor.
+fn gelu_erf(xs: &Tensor) -> Result<Tensor> {
+    let mut v = xs.flatten_all()?.to_vec1::<f32>()?;
+    for x in &mut v {
+        *x = 0.5 * *x * (1.0 + erf_f32(*x * std::f32::consts::FRAC_1_SQRT_2));
+    }
+    Tensor::from_vec(v, xs.shape(), xs.device())
+}
 use serde::Deserialize;
 
 /// The fields of `config.json` the forward pass needs.
@@ -72,6 +152,7 @@ pub(super) enum Activation {
 impl Activation {
     fn apply(self, xs: &Tensor) -> Result<Tensor> {
         match self {
+            Self::Gelu if xs.dtype() == DType::F32 => gelu_erf(xs),
             Self::Gelu => xs.gelu_erf(),
             Self::GeluNew => xs.gelu(),
             Self::Relu => xs.relu(),
@@ -89,14 +170,14 @@ pub(super) struct Bert {
 }
 
 struct Layer {
-    qkv: Linear,
+    qkv: Dense,
     heads: usize,
     head_dim: usize,
-    attention_out: Linear,
+    attention_out: Dense,
     attention_norm: LayerNorm,
-    intermediate: Linear,
+    intermediate: Dense,
     activation: Activation,
-    output: Linear,
+    output: Dense,
     output_norm: LayerNorm,
 }
 
@@ -170,20 +251,24 @@ impl Layer {
                 _ => candle_core::bail!("attention projection without bias"),
             }
         };
-        let qkv = Linear::new(fused(|l| Some(l.weight()))?, Some(fused(Linear::bias)?));
+        let qkv = Dense::new(&fused(|l| Some(l.weight()))?, Some(&fused(Linear::bias)?))?;
         Ok(Self {
             qkv,
             heads: config.num_attention_heads,
             head_dim: h / config.num_attention_heads,
-            attention_out: linear(h, h, attention.pp("output").pp("dense"))?,
+            attention_out: Dense::from_linear(&linear(h, h, attention.pp("output").pp("dense"))?)?,
             attention_norm: layer_norm(h, eps, attention.pp("output").pp("LayerNorm"))?,
-            intermediate: linear(
+            intermediate: Dense::from_linear(&linear(
                 h,
                 config.intermediate_size,
                 vb.pp("intermediate").pp("dense"),
-            )?,
+            )?)?,
             activation: config.hidden_act,
-            output: linear(config.intermediate_size, h, vb.pp("output").pp("dense"))?,
+            output: Dense::from_linear(&linear(
+                config.intermediate_size,
+                h,
+                vb.pp("output").pp("dense"),
+            )?)?,
             output_norm: layer_norm(h, eps, vb.pp("output").pp("LayerNorm"))?,
         })
     }
@@ -214,5 +299,67 @@ impl Layer {
             .apply(&self.intermediate.forward(&attended)?)?;
         self.output_norm
             .forward(&(self.output.forward(&inner)? + &attended)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// erf by Simpson's rule on 2/√π ∫₀ˣ e^(−t²) dt, in f64.
+    fn erf_reference(x: f64) -> f64 {
+        let n = 2000;
+        let h = x / n as f64;
+        let f = |t: f64| (-t * t).exp();
+        let mut sum = f(0.0) + f(x);
+        for i in 1..n {
+            let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+            sum += w * f(i as f64 * h);
+        }
+        sum * h / 3.0 * 2.0 / std::f64::consts::PI.sqrt()
+    }
+
+    #[test]
+    fn fast_erf_is_within_a_millionth_of_erf() {
+        let mut worst: f64 = 0.0;
+        for i in -1000..=1000 {
+            let x = i as f64 * 0.006; // −6 … 6
+            let got = f64::from(erf_f32(x as f32));
+            worst = worst.max((got - erf_reference(x)).abs());
+        }
+        assert!(worst < 1e-6, "max |Δ| = {worst}");
+        assert_eq!(erf_f32(0.0), 0.0);
+        assert!(erf_f32(-0.5) < 0.0 && erf_f32(0.5) > 0.0);
+    }
+
+    #[test]
+    fn gelu_matches_the_exact_definition_on_a_tensor() {
+        let values: Vec<f32> = (-40..=40).map(|i| i as f32 * 0.2).collect();
+        let xs = Tensor::from_vec(values.clone(), (9, 9), &candle_core::Device::Cpu).unwrap();
+        let ys = gelu_erf(&xs).unwrap();
+        assert_eq!(ys.dims(), &[9, 9]);
+        let ys = ys.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        for (x, y) in values.iter().zip(ys) {
+            let x = f64::from(*x);
+            let exact = 0.5 * x * (1.0 + erf_reference(x / std::f64::consts::SQRT_2));
+            assert!((f64::from(y) - exact).abs() < 1e-5, "gelu({x}) = {y}, not {exact}");
+        }
+    }
+
+    #[test]
+    fn dense_layer_is_x_times_w_transposed_plus_b_for_any_leading_shape() {
+        let dev = candle_core::Device::Cpu;
+        // W is (out 2, in 3).
+        let w = Tensor::new(&[[1f32, 2., 3.], [-1., 0., 0.5]], &dev).unwrap();
+        let b = Tensor::new(&[10f32, -10.], &dev).unwrap();
+        let d = Dense::new(&w, Some(&b)).unwrap();
+        let xs = Tensor::new(&[[[1f32, 1., 1.], [2., 0., -2.]]], &dev).unwrap(); // (1, 2, 3)
+        let ys = d.forward(&xs).unwrap();
+        assert_eq!(ys.dims(), &[1, 2, 2]);
+        assert_eq!(
+            ys.to_vec3::<f32>().unwrap(),
+            vec![vec![vec![16., -10.5], vec![6., -13.]]]
+        );
+        assert!(Dense::new(&w, None).is_err());
     }
 }
