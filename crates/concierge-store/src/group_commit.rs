@@ -530,9 +530,7 @@ async fn write_batch(db: &SqliteBackend, jobs: &[Job]) -> Result<Vec<Done>> {
                 .push_bind(t.tally.first_response_at);
             qb.push(")");
         }
-        qb.push(
-            ") AS v WHERE conversations.org_id = v.column1 AND conversations.id = v.column2",
-        );
+        qb.push(") AS v WHERE conversations.org_id = v.column1 AND conversations.id = v.column2");
         let changed = qb.build().execute(&mut *tx).await?.rows_affected();
         if changed != order.len() as u64 {
             return Err(StoreError::Corrupt(format!(

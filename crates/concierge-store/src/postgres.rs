@@ -114,7 +114,8 @@ impl PgBackend {
     pub(crate) const FOR_UPDATE: &'static str = " FOR UPDATE";
     /// The rows `h` (`sender_type`, `content`, `created_at`, `id`) as a JSON
     /// text array of `[sender, content]` pairs, oldest first.
-    pub(crate) const HISTORY_JSON: &'static str = "COALESCE(json_agg(json_build_array(h.sender_type, h.content) \
+    pub(crate) const HISTORY_JSON: &'static str =
+        "COALESCE(json_agg(json_build_array(h.sender_type, h.content) \
          ORDER BY h.created_at, h.id), '[]')::text";
     /// The engine's decision recorded in a message's analysis, as text.
     pub(crate) const DECISION: &'static str = "(analysis->>'decision')";

@@ -342,7 +342,10 @@ mod tests {
         for (x, y) in values.iter().zip(ys) {
             let x = f64::from(*x);
             let exact = 0.5 * x * (1.0 + erf_reference(x / std::f64::consts::SQRT_2));
-            assert!((f64::from(y) - exact).abs() < 1e-5, "gelu({x}) = {y}, not {exact}");
+            assert!(
+                (f64::from(y) - exact).abs() < 1e-5,
+                "gelu({x}) = {y}, not {exact}"
+            );
         }
     }
 

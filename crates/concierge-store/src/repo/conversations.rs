@@ -492,7 +492,13 @@ impl Tally {
     /// `c` (as stored, with its confidence total `sum`/`n`) once this tally
     /// is written at `at`: what the batch UPDATE of the group commit leaves
     /// in the row. The new context, if any, is moved out of the tally.
-    pub(crate) fn applied_to(&mut self, mut c: Conversation, sum: f64, n: i64, at: DateTime<Utc>) -> Conversation {
+    pub(crate) fn applied_to(
+        &mut self,
+        mut c: Conversation,
+        sum: f64,
+        n: i64,
+        at: DateTime<Utc>,
+    ) -> Conversation {
         // SQLite stores a NaN as NULL.
         let real = |v: Option<f64>| v.filter(|v| !v.is_nan());
         let (sum, n) = (sum + self.conf_sum, n + self.conf_n);

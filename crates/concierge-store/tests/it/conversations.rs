@@ -68,12 +68,20 @@ async fn messages_update_counters_status_and_outbox_in_one_transaction() {
         let (_, all) = s.conversation_with_history(o.id, c.id, 50).await.unwrap();
         let all: Vec<_> = all.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(all, ["my login fails", "let's reset it", "done"]);
-        assert!(s.conversation_with_history(o.id, c.id, 0).await.unwrap().1.is_empty());
+        assert!(s
+            .conversation_with_history(o.id, c.id, 0)
+            .await
+            .unwrap()
+            .1
+            .is_empty());
         let empty = s
             .create_conversation(o.id, &new_conv(Channel::Api))
             .await
             .unwrap();
-        let (fresh, none) = s.conversation_with_history(o.id, empty.id, 10).await.unwrap();
+        let (fresh, none) = s
+            .conversation_with_history(o.id, empty.id, 10)
+            .await
+            .unwrap();
         assert_eq!((fresh.id, none.len()), (empty.id, 0));
 
         // 2 × conversation.created + 3 × message.created + the status change

@@ -62,7 +62,11 @@ async fn a_tenant_cannot_read_or_write_another_tenants_conversation() {
         assert_eq!(s.list_messages(b.id, cb.id, 10).await.unwrap().len(), 1);
         assert_eq!(s.list_history(b.id, cb.id, 10).await.unwrap().len(), 1);
         assert_eq!(
-            s.conversation_with_history(b.id, cb.id, 10).await.unwrap().1.len(),
+            s.conversation_with_history(b.id, cb.id, 10)
+                .await
+                .unwrap()
+                .1
+                .len(),
             1
         );
         assert_eq!(
