@@ -177,22 +177,18 @@ pub async fn post_message(
 ) -> ApiResult<(PostMessageResult, Conversation)> {
     input.validate()?;
     let from_staff = matches!(p.role, Role::Admin | Role::Supervisor | Role::Agent);
-    // The engine reads the recent history too: fetched with the
-    // conversation, in one round trip to the database.
+    // The engine reads the recent history too (staff messages skip the
+    // engine): fetched with the conversation, in one round trip.
     let window = if from_staff {
         0
     } else {
-        state.engine.history_window()
+        u32::try_from(state.engine.history_window()).unwrap_or(u32::MAX)
     };
-    let (mut conversation, history) = if window > 0 {
-        let (c, history) = state
-            .store
-            .conversation_with_history(p.org, id, window as u32)
-            .await?;
-        (visible_to(p, c)?, history)
-    } else {
-        (conversation_for(state, p, id).await?, Vec::new())
-    };
+    let (conversation, history) = state
+        .store
+        .conversation_with_history(p.org, id, window)
+        .await?;
+    let mut conversation = visible_to(p, conversation)?;
     if conversation.status == ConversationStatus::Archived {
         return Err(ApiError::new(
             Code::InvalidState,

@@ -20,6 +20,7 @@
 
 use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
+use serde::Deserialize;
 
 /// A linear layer `x Wᵀ + b` with `Wᵀ` stored contiguous (see the module docs).
 struct Dense {
@@ -90,7 +91,6 @@ fn gelu_erf(xs: &Tensor) -> Result<Tensor> {
     }
     Tensor::from_vec(v, xs.shape(), xs.device())
 }
-use serde::Deserialize;
 
 /// The fields of `config.json` the forward pass needs.
 #[derive(Debug, Clone, Deserialize)]
