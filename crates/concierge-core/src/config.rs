@@ -223,8 +223,10 @@ pub struct KnowledgeConfig {
     /// Where the search indexes live (default: `<data_dir>/knowledge`). They
     /// are rebuilt from the database when missing.
     pub index_dir: Option<PathBuf>,
-    /// Dense encoder for hybrid search: `auto` (all-MiniLM-L6-v2 when its
-    /// files are under `models_dir`), `none` (BM25 only) or `minilm` (required).
+    /// Dense encoder for hybrid search: `auto` (the static encoder distilled
+    /// from all-MiniLM-L6-v2 when `make run` / `concierge nlu distill` made it,
+    /// else all-MiniLM-L6-v2 itself when its files are under `models_dir`,
+    /// else BM25 only), `none` (BM25 only), `static` or `minilm` (required).
     pub encoder: KnowledgeEncoder,
     /// Directory holding the local models (default: `$CONCIERGE_MODELS_DIR`, else `./models`).
     pub models_dir: Option<PathBuf>,
@@ -322,6 +324,8 @@ pub enum KnowledgeEncoder {
     Auto,
     None,
     Minilm,
+    /// The static encoder distilled from MiniLM (`concierge nlu distill`).
+    Static,
 }
 
 /// A configuration value that cannot work, with the key that holds it.
@@ -564,8 +568,10 @@ demo_tenant = true
 [knowledge]
 # Search indexes (rebuilt from the database when missing). Default: <data_dir>/knowledge.
 # index_dir = "./data/knowledge"
-# Dense encoder for hybrid search: "auto" (all-MiniLM-L6-v2 when `make models` fetched it),
-# "none" (BM25 only) or "minilm" (fail to start without it).
+# Dense encoder for hybrid search: "auto" (the static encoder distilled from all-MiniLM-L6-v2
+# when `make run` / `concierge nlu distill` made it: sub-millisecond searches; else
+# all-MiniLM-L6-v2 itself when `make models` fetched it: better recall@1, ~10-30 ms a search;
+# else BM25 only), "none" (BM25 only), "static" or "minilm" (fail to start without it).
 encoder = "auto"
 # models_dir = "./models"
 # Seconds between re-reads of the database for articles changed by other nodes (0: never).

@@ -83,9 +83,10 @@ pub struct ApiBenchArgs {
         default_value = "placeholder"
     )]
     pub engine: String,
-    /// With `--engine pipeline`: the knowledge base's dense encoder
-    /// (`none` or `auto`: all-MiniLM-L6-v2 when `make models` fetched it).
-    #[arg(long, value_name = "none|auto", default_value = "none")]
+    /// With `--engine pipeline`: the knowledge base's dense encoder (`none`,
+    /// `static`, `minilm`, or `auto`: the static encoder when distilled,
+    /// else all-MiniLM-L6-v2 when `make models` fetched it).
+    #[arg(long, value_name = "none|auto|static|minilm", default_value = "none")]
     pub encoder: String,
     /// Hold this many conversations open: create them all first, then post
     /// (`--conversations` × `--messages-per-conversation` messages in all) to
@@ -180,7 +181,9 @@ async fn run(args: &ApiBenchArgs, db: &ScratchDb) -> anyhow::Result<Report> {
         config.knowledge.encoder = match args.encoder.as_str() {
             "none" => concierge_core::config::KnowledgeEncoder::None,
             "auto" => concierge_core::config::KnowledgeEncoder::Auto,
-            other => bail!("--encoder must be none or auto, not {other}"),
+            "static" => concierge_core::config::KnowledgeEncoder::Static,
+            "minilm" => concierge_core::config::KnowledgeEncoder::Minilm,
+            other => bail!("--encoder must be none, auto, static or minilm, not {other}"),
         };
         let index = tempfile::tempdir()?;
         config.knowledge.index_dir = Some(index.path().to_path_buf());

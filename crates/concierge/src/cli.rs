@@ -147,4 +147,7 @@ pub enum NluCommand {
     Analyze(crate::nlu::AnalyzeArgs),
     /// Write a stratified held-out split of a data set as two Banking77 CSV files.
     Split(crate::nlu::SplitArgs),
+    /// Make the static encoder (one vector per token, distilled from
+    /// all-MiniLM-L6-v2) under the models directory; `make models` runs it.
+    Distill(crate::nlu::DistillArgs),
 }

@@ -13,7 +13,7 @@ use concierge_knowledge::{demo, eval, ArticleInput, KnowledgeBase, SearchMode, S
 use concierge_nlu::intent::Encoder;
 use concierge_store::{NewOrganization, Store};
 
-use crate::nlu::{dense_encoder, EncoderArgs};
+use crate::nlu::EncoderArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum KbCommand {
@@ -147,7 +147,7 @@ pub fn index_dir(config: &Config) -> PathBuf {
 }
 
 fn encoder(args: &EncoderArgs) -> anyhow::Result<Option<Arc<dyn Encoder>>> {
-    dense_encoder(args.encoder, args)
+    crate::nlu::knowledge_encoder(args)
 }
 
 /// The knowledge base `serve` runs: indexes under the configured directory,
@@ -159,6 +159,7 @@ pub async fn open_for_server(config: &Config, store: Store) -> anyhow::Result<Ar
             KnowledgeEncoder::Auto => crate::nlu::EncoderChoice::Auto,
             KnowledgeEncoder::None => crate::nlu::EncoderChoice::None,
             KnowledgeEncoder::Minilm => crate::nlu::EncoderChoice::Minilm,
+            KnowledgeEncoder::Static => crate::nlu::EncoderChoice::Static,
         },
         models_dir: config.knowledge.models_dir.clone(),
         threads: None,

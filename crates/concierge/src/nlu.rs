@@ -18,6 +18,7 @@ use std::fmt::{self, Write as _};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{bail, Context as _};
 use clap::{ArgGroup, Args, ValueEnum};
@@ -38,21 +39,40 @@ const DEFAULT_SEED: u64 = 2024;
 /// Which dense sentence encoder to use beside the sparse features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EncoderChoice {
-    /// all-MiniLM-L6-v2 when its files are under the models directory,
-    /// otherwise sparse features only.
+    /// The best encoder under the models directory, else sparse features
+    /// only: all-MiniLM-L6-v2 for intents; for knowledge search the static
+    /// encoder when it has been distilled, then all-MiniLM-L6-v2.
     Auto,
     /// Sparse features only.
     None,
     /// all-MiniLM-L6-v2; an error when its files are missing.
     Minilm,
+    /// The static encoder distilled from all-MiniLM-L6-v2 (`concierge nlu
+    /// distill`): token vectors averaged, microseconds per text; an error
+    /// when its files are missing.
+    Static,
+}
+
+/// Options of `concierge nlu distill`.
+#[derive(Debug, Args)]
+pub struct DistillArgs {
+    /// Directory holding the models; MiniLM is read from its
+    /// `all-minilm-l6-v2/`, the result written to `all-minilm-l6-v2-static/`
+    /// [default: $CONCIERGE_MODELS_DIR, else ./models].
+    #[arg(long, value_name = "DIR")]
+    pub models_dir: Option<PathBuf>,
+    /// Distil again even when the static encoder is already there.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The encoder and compute options of the commands that train or load models.
 #[derive(Debug, Clone, Args)]
 pub struct EncoderArgs {
-    /// Dense sentence encoder: `auto` uses all-MiniLM-L6-v2 when its files
-    /// are under the models directory (`make models` fetches them), `none`
-    /// uses sparse features only, `minilm` requires the encoder.
+    /// Dense sentence encoder: `auto` uses the best one under the models
+    /// directory (`make models` fetches and distils them; intents: MiniLM;
+    /// knowledge search: the static encoder, then MiniLM), `none` uses
+    /// sparse features only, `minilm` and `static` require that encoder.
     #[arg(long, value_enum, default_value_t = EncoderChoice::Auto)]
     pub encoder: EncoderChoice,
     /// Directory holding the models [default: $CONCIERGE_MODELS_DIR, else ./models].
@@ -177,6 +197,7 @@ pub fn run(command: NluCommand, data_dir: &Path) -> anyhow::Result<()> {
         NluCommand::Train(args) => train(args),
         NluCommand::Analyze(args) => analyze(args, data_dir),
         NluCommand::Split(args) => split(args),
+        NluCommand::Distill(args) => distill(&args),
     }
 }
 
@@ -493,13 +514,50 @@ fn load_model(path: &Path, args: &EncoderArgs) -> anyhow::Result<IntentModel> {
     }
 }
 
+#[cfg(feature = "dense")]
+fn distill(args: &DistillArgs) -> anyhow::Result<()> {
+    use concierge_nlu::dense::{self, DenseEncoder, DenseOptions, StaticEncoder};
+
+    let (from, to) = match &args.models_dir {
+        Some(models) => (
+            models.join(dense::MODEL_NAME),
+            models.join(dense::STATIC_MODEL_NAME),
+        ),
+        None => (dense::default_dir(), dense::default_static_dir()),
+    };
+    if !args.force && StaticEncoder::load(&to).is_ok() {
+        eprintln!("distill: {} is already there", to.display());
+        return Ok(());
+    }
+    let started = Instant::now();
+    let minilm = DenseEncoder::load_with(&from, &DenseOptions::default())
+        .with_context(|| format!("loading the dense encoder from {}", from.display()))?;
+    let distilled = StaticEncoder::distill(&minilm).context("distilling the static encoder")?;
+    distilled
+        .save(&to)
+        .with_context(|| format!("writing the static encoder to {}", to.display()))?;
+    eprintln!(
+        "distill: {} token vectors from {} written to {} in {:.1} s",
+        distilled.vocab(),
+        from.display(),
+        to.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "dense"))]
+fn distill(_args: &DistillArgs) -> anyhow::Result<()> {
+    bail!("this build of concierge has no dense encoder (built without the `dense` feature)")
+}
+
 /// The dense encoder `choice` asks for: `None` for sparse-only.
 #[cfg(feature = "dense")]
 pub(crate) fn dense_encoder(
     choice: EncoderChoice,
     args: &EncoderArgs,
 ) -> anyhow::Result<Option<Arc<dyn Encoder>>> {
-    use concierge_nlu::dense::{self, DenseEncoder, DenseOptions};
+    use concierge_nlu::dense::{self, DenseEncoder, DenseOptions, StaticEncoder};
 
     let dir = match &args.models_dir {
         Some(models) => models.join(dense::MODEL_NAME),
@@ -512,6 +570,16 @@ pub(crate) fn dense_encoder(
     let context = || format!("loading the dense encoder from {}", dir.display());
     let encoder = match choice {
         EncoderChoice::None => None,
+        EncoderChoice::Static => {
+            let dir = static_dir(args);
+            let encoder = StaticEncoder::load(&dir).with_context(|| {
+                format!(
+                    "loading the static encoder from {} (`concierge nlu distill` makes it)",
+                    dir.display()
+                )
+            })?;
+            return Ok(Some(Arc::new(encoder)));
+        }
         EncoderChoice::Minilm => {
             Some(DenseEncoder::load_with(&dir, &options).with_context(context)?)
         }
@@ -529,6 +597,28 @@ pub(crate) fn dense_encoder(
     Ok(encoder.map(|e| Arc::new(e) as Arc<dyn Encoder>))
 }
 
+/// Where the static encoder is read from.
+#[cfg(feature = "dense")]
+fn static_dir(args: &EncoderArgs) -> PathBuf {
+    use concierge_nlu::dense;
+    match &args.models_dir {
+        Some(models) => models.join(dense::STATIC_MODEL_NAME),
+        None => dense::default_static_dir(),
+    }
+}
+
+/// The knowledge base's encoder: like [`dense_encoder`], except that `auto`
+/// prefers the static encoder when it has been distilled (search in well
+/// under a millisecond, ingestion at thousands of articles a second) and
+/// falls back to MiniLM itself, then to BM25 alone.
+pub(crate) fn knowledge_encoder(args: &EncoderArgs) -> anyhow::Result<Option<Arc<dyn Encoder>>> {
+    #[cfg(feature = "dense")]
+    if args.encoder == EncoderChoice::Auto && static_dir(args).exists() {
+        return dense_encoder(EncoderChoice::Static, args);
+    }
+    dense_encoder(args.encoder, args)
+}
+
 /// Without the `dense` feature there is no dense encoder to load.
 #[cfg(not(feature = "dense"))]
 pub(crate) fn dense_encoder(
@@ -537,7 +627,7 @@ pub(crate) fn dense_encoder(
 ) -> anyhow::Result<Option<Arc<dyn Encoder>>> {
     match choice {
         EncoderChoice::None | EncoderChoice::Auto => Ok(None),
-        EncoderChoice::Minilm => {
+        EncoderChoice::Minilm | EncoderChoice::Static => {
             bail!(
                 "this build of concierge has no dense encoder (built without the `dense` feature)"
             )

@@ -25,11 +25,13 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use tokenizers::{Encoding, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 use bert::{Bert, BertConfig};
+pub use distilled::{default_static_dir, StaticEncoder, STATIC_MODEL_NAME};
 
 mod bert;
+mod distilled;
 
 /// The encoder's name, also the name of its directory under the models dir.
 pub const MODEL_NAME: &str = "all-minilm-l6-v2";
@@ -256,6 +258,28 @@ impl DenseEncoder {
         })
     }
 
+    /// Sentence embeddings of texts given as token ids (special tokens
+    /// included), one forward pass per call: the caller sizes the batch.
+    pub fn embed_ids(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, DenseError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &self.pool {
+            Some(pool) => pool.install(|| self.forward(batch)),
+            None => self.forward(batch),
+        }
+    }
+
+    /// The encoder's tokenizer without truncation or padding.
+    fn plain_tokenizer(&self) -> Result<Tokenizer, DenseError> {
+        let mut tokenizer = self.tokenizer.clone();
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| DenseError::Tokenizer(e.to_string()))?;
+        Ok(tokenizer)
+    }
+
     fn encode_sorted(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, DenseError> {
         let encodings = self
             .tokenizer
@@ -265,7 +289,7 @@ impl DenseEncoder {
         order.sort_by_key(|&i| encodings[i].get_ids().len());
         let mut vectors = vec![Vec::new(); encodings.len()];
         for chunk in order.chunks(self.batch_size) {
-            let batch: Vec<&Encoding> = chunk.iter().map(|&i| &encodings[i]).collect();
+            let batch: Vec<&[u32]> = chunk.iter().map(|&i| encodings[i].get_ids()).collect();
             for (&i, vector) in chunk.iter().zip(self.forward(&batch)?) {
                 vectors[i] = vector;
             }
@@ -275,12 +299,11 @@ impl DenseEncoder {
 
     /// One forward pass over a batch padded to its longest text, then mean
     /// pooling under the attention mask and L2 normalisation.
-    fn forward(&self, batch: &[&Encoding]) -> Result<Vec<Vec<f32>>, DenseError> {
-        let len = batch.iter().map(|e| e.get_ids().len()).max().unwrap_or(0);
+    fn forward(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, DenseError> {
+        let len = batch.iter().map(|tokens| tokens.len()).max().unwrap_or(0);
         let mut ids = Vec::with_capacity(batch.len() * len);
         let mut mask = Vec::with_capacity(batch.len() * len);
-        for encoding in batch {
-            let tokens = encoding.get_ids();
+        for &tokens in batch {
             ids.extend_from_slice(tokens);
             ids.resize(ids.len() + len - tokens.len(), self.pad_id);
             mask.resize(mask.len() + tokens.len(), 1u32);

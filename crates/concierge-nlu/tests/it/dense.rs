@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use candle_core::{Device, Tensor};
-use concierge_nlu::dense::{DenseEncoder, DenseError, DenseOptions};
+use concierge_nlu::dense::{DenseEncoder, DenseError, DenseOptions, StaticEncoder};
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
@@ -220,6 +220,109 @@ fn long_texts_are_truncated_to_max_tokens() {
     let long = format!("{head} {}", "the invoice total is wrong ".repeat(200));
     let vectors = encoder.try_encode(&[head, &long]).unwrap();
     assert!(max_abs_diff(&vectors[0], &vectors[1]) < 1e-5);
+}
+
+// ---------------------------------------------------------------- the static encoder
+
+fn cosine_of(a: &[f32], b: &[f32]) -> f32 {
+    cosine(a, b) / (norm(a) * norm(b)).max(1e-12)
+}
+
+#[test]
+fn the_static_encoder_is_the_centred_token_embeddings_averaged() {
+    let dir = tiny_model("distill");
+    let dense = DenseEncoder::load(&dir.0).unwrap();
+    let distilled = StaticEncoder::distill(&dense).unwrap();
+    assert_eq!(distilled.dim(), TINY_HIDDEN);
+    assert_eq!(distilled.vocab(), TINY_WORDS.len() + 4);
+
+    // The recipe, recomputed: each distilled token's MiniLM vector as the
+    // text `[CLS] t [SEP]`, minus the mean over those tokens ([UNK] is 1,
+    // the words start at 4; [PAD], [CLS], [SEP] are skipped).
+    let ids: Vec<u32> = std::iter::once(1)
+        .chain(4..4 + TINY_WORDS.len() as u32)
+        .collect();
+    let inputs: Vec<[u32; 3]> = ids.iter().map(|&id| [2, id, 3]).collect();
+    let batch: Vec<&[u32]> = inputs.iter().map(|i| &i[..]).collect();
+    let embedded = dense.embed_ids(&batch).unwrap();
+    let mut mean = vec![0.0f32; TINY_HIDDEN];
+    for v in &embedded {
+        for (m, x) in mean.iter_mut().zip(v) {
+            *m += x / embedded.len() as f32;
+        }
+    }
+    let centred = |word: &str| -> Vec<f32> {
+        let at = TINY_WORDS.iter().position(|w| *w == word).unwrap() + 1;
+        embedded[at].iter().zip(&mean).map(|(x, m)| x - m).collect()
+    };
+    for word in ["hello", "invoice", "password"] {
+        let v = distilled.try_encode_one(word).unwrap();
+        assert!((norm(&v) - 1.0).abs() < 1e-5, "{word}: unit length");
+        assert!(cosine_of(&v, &centred(word)) > 0.9999, "{word}");
+    }
+    // Two tokens: the weighted mean, so between the two, nearer the rarer
+    // (later in the vocabulary, heavier) one.
+    let pair = distilled.try_encode_one("hello invoice").unwrap();
+    let (hello, invoice) = (centred("hello"), centred("invoice"));
+    let (wh, wi) = ((1.0f32 + 17.0).ln(), (1.0f32 + 13.0).ln());
+    let want: Vec<f32> = hello
+        .iter()
+        .zip(&invoice)
+        .map(|(h, i)| h * wh + i * wi)
+        .collect();
+    assert!(cosine_of(&pair, &want) > 0.9999);
+
+    // A bag of tokens: order does not matter; nothing known is zero.
+    let a = distilled.try_encode_one("i forgot my password").unwrap();
+    let b = distilled.try_encode_one("password my forgot i").unwrap();
+    assert!(max_abs_diff(&a, &b) < 1e-6);
+    assert!(distilled
+        .try_encode_one("")
+        .unwrap()
+        .iter()
+        .all(|x| *x == 0.0));
+
+    // Saved and loaded, it encodes the same.
+    let out = TempDir::new("distill-out");
+    distilled.save(&out.0).unwrap();
+    let loaded = StaticEncoder::load(&out.0).unwrap();
+    assert_eq!(loaded.vocab(), distilled.vocab());
+    for text in ["where is my order ?", "the invoice total is wrong", "hello"] {
+        assert_eq!(
+            loaded.try_encode_one(text).unwrap(),
+            distilled.try_encode_one(text).unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_static_encoder_that_does_not_match_its_tokenizer_is_refused() {
+    let missing = std::env::temp_dir().join("concierge-static-no-such-dir");
+    assert!(matches!(
+        StaticEncoder::load(&missing),
+        Err(DenseError::NotFound(_))
+    ));
+    assert!(StaticEncoder::load_if_present(&missing).unwrap().is_none());
+
+    let dir = tiny_model("static-mismatch");
+    let out = TempDir::new("static-mismatch-out");
+    std::fs::copy(dir.0.join("tokenizer.json"), out.0.join("tokenizer.json")).unwrap();
+    let wrong = Tensor::zeros((3, TINY_HIDDEN), candle_core::DType::F32, &Device::Cpu).unwrap();
+    candle_core::safetensors::save(
+        &HashMap::from([("embeddings", wrong)]),
+        out.0.join("embeddings.safetensors"),
+    )
+    .unwrap();
+    let err = StaticEncoder::load(&out.0).unwrap_err();
+    assert!(
+        matches!(err, DenseError::Invalid { ref message, .. } if message.contains("3 vectors")),
+        "{err}"
+    );
+    std::fs::write(out.0.join("embeddings.safetensors"), b"not safetensors").unwrap();
+    assert!(matches!(
+        StaticEncoder::load(&out.0),
+        Err(DenseError::Invalid { .. })
+    ));
 }
 
 // ---------------------------------------------------------------- errors
