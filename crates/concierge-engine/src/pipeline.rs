@@ -389,7 +389,7 @@ impl Engine {
                     return Ok(Vec::new());
                 }
                 let started = Instant::now();
-                let r = if kb.encoder_name().is_none() {
+                let r = if !kb.search_is_slow() {
                     Ok(kb.search(org, &query))
                 } else {
                     tokio::task::spawn_blocking(move || kb.search(org, &query)).await
@@ -403,16 +403,17 @@ impl Engine {
             }
             .instrument(tracing::info_span!("retrieve"))
         };
-        let dense = kb.as_ref().is_some_and(|kb| kb.encoder_name().is_some());
-        let (passages, analysis) = if dense {
-            // Encoding the query for dense search takes milliseconds: the
-            // search goes to the blocking pool on its first poll, and the
-            // analysis runs here meanwhile.
+        let slow = kb.as_ref().is_some_and(KnowledgeBase::search_is_slow);
+        let (passages, analysis) = if slow {
+            // Encoding the query with a model takes milliseconds: the search
+            // goes to the blocking pool on its first poll, and the analysis
+            // runs here meanwhile.
             tokio::join!(search(kb, query), understand)
         } else {
-            // A BM25-only search is short (≈50–130 µs on the demo base, about
-            // 1 ms p99 on 10,000 articles; `concierge kb bench`), cheaper to
-            // run on this task than to hand to the blocking pool. It runs
+            // A BM25-only search, or a hybrid one with the static encoder, is
+            // short (≈50–300 µs on the demo base, 1–3 ms p99 on 10,000
+            // articles; `concierge kb bench`), cheaper to run on this task
+            // than to hand to the blocking pool. It runs
             // after the analysis, so that it reads the query only as the
             // languages it can be in: the detected one when detection is
             // sure, the customer's, and English, the base language (error

@@ -143,6 +143,14 @@ impl KnowledgeBase {
         self.encoder.as_ref().map(|e| e.name())
     }
 
+    /// True when a search may take milliseconds of CPU (a model encodes the
+    /// query): async callers should run it on a blocking thread. False with
+    /// BM25 alone or a fast encoder (the static one), whose searches take
+    /// well under a millisecond.
+    pub fn search_is_slow(&self) -> bool {
+        self.encoder.as_ref().is_some_and(|e| !e.is_fast())
+    }
+
     /// The database the base reads and writes.
     pub fn store(&self) -> &Store {
         &self.store

@@ -241,6 +241,10 @@ impl crate::intent::Encoder for StaticEncoder {
         self.dim
     }
 
+    fn is_fast(&self) -> bool {
+        true
+    }
+
     fn encode(&self, texts: &[&str]) -> Vec<Vec<f32>> {
         texts
             .iter()

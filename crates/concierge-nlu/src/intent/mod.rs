@@ -51,6 +51,12 @@ pub trait Encoder: Send + Sync {
     fn dim(&self) -> usize;
     /// One embedding of [`dim`](Self::dim) values per text.
     fn encode(&self, texts: &[&str]) -> Vec<Vec<f32>>;
+    /// True when encoding a short text takes microseconds (a lookup, not a
+    /// network), so an async caller may run it in place instead of on a
+    /// blocking thread.
+    fn is_fast(&self) -> bool {
+        false
+    }
 }
 
 impl fmt::Debug for dyn Encoder {
