@@ -519,10 +519,7 @@ fn distill(args: &DistillArgs) -> anyhow::Result<()> {
     use concierge_nlu::dense::{self, DenseEncoder, DenseOptions, StaticEncoder};
 
     let (from, to) = match &args.models_dir {
-        Some(models) => (
-            models.join(dense::MODEL_NAME),
-            models.join(dense::STATIC_MODEL_NAME),
-        ),
+        Some(models) => models_dirs(models),
         None => (dense::default_dir(), dense::default_static_dir()),
     };
     if !args.force && StaticEncoder::load(&to).is_ok() {
@@ -597,14 +594,24 @@ pub(crate) fn dense_encoder(
     Ok(encoder.map(|e| Arc::new(e) as Arc<dyn Encoder>))
 }
 
+/// MiniLM's and the static encoder's directories under `models`.
+#[cfg(feature = "dense")]
+fn models_dirs(models: &Path) -> (PathBuf, PathBuf) {
+    use concierge_nlu::dense;
+    (
+        models.join(dense::MODEL_NAME),
+        models.join(dense::STATIC_MODEL_NAME),
+    )
+}
+
 /// Where the static encoder is read from.
 #[cfg(feature = "dense")]
 fn static_dir(args: &EncoderArgs) -> PathBuf {
-    use concierge_nlu::dense;
-    match &args.models_dir {
-        Some(models) => models.join(dense::STATIC_MODEL_NAME),
-        None => dense::default_static_dir(),
-    }
+    args.models_dir
+        .as_deref()
+        .map_or_else(concierge_nlu::dense::default_static_dir, |models| {
+            models_dirs(models).1
+        })
 }
 
 /// The knowledge base's encoder: like [`dense_encoder`], except that `auto`

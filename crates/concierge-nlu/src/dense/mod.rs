@@ -241,10 +241,7 @@ impl DenseEncoder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        match &self.pool {
-            Some(pool) => pool.install(|| self.encode_sorted(texts)),
-            None => self.encode_sorted(texts),
-        }
+        self.in_pool(|| self.encode_sorted(texts))
     }
 
     /// Like [`try_encode`](Self::try_encode) for callers that treat the
@@ -264,9 +261,14 @@ impl DenseEncoder {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        self.in_pool(|| self.forward(batch))
+    }
+
+    /// Runs `work` on the encoder's own threads when it has them.
+    fn in_pool<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
         match &self.pool {
-            Some(pool) => pool.install(|| self.forward(batch)),
-            None => self.forward(batch),
+            Some(pool) => pool.install(work),
+            None => work(),
         }
     }
 
