@@ -19,7 +19,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, OUT_OF_SCOPE};
-use crate::intent::{Encoder, IntentModel, ModelError, TrainOptions};
+use crate::intent::{CalibrationReport, Encoder, IntentModel, ModelError, TrainOptions};
 
 /// How to evaluate.
 #[derive(Debug, Clone, Default)]
@@ -67,6 +67,10 @@ pub struct EvalReport {
     pub features: usize,
     pub temperature: f32,
     pub threshold: f32,
+    /// What calibrating the threshold measured on held-out folds of the
+    /// training data, and the out-of-scope recall it aimed at, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationReport>,
     pub model_bytes: usize,
     pub load_seconds: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +143,7 @@ pub fn evaluate_model(model: &IntentModel, test: &Dataset) -> Result<EvalReport,
         features: model.feature_count(),
         temperature: model.temperature(),
         threshold: model.threshold(),
+        calibration: model.info().calibration.clone(),
         model_bytes: bytes.len(),
         load_seconds,
         holdout: None,

@@ -83,6 +83,17 @@ pub struct EncoderArgs {
     pub threads: Option<usize>,
 }
 
+/// How training calibrates the out-of-scope threshold.
+#[derive(Debug, Clone, Args)]
+pub struct CalibrationArgs {
+    /// Choose the out-of-scope threshold for this out-of-scope recall on
+    /// held-out folds of the training data, between 0 and 1 (e.g. 0.9)
+    /// [default: the threshold that maximises in-scope accuracy + 0.25 ×
+    /// out-of-scope recall]. Needs out-of-scope examples in the training data.
+    #[arg(long, value_name = "R", value_parser = fraction)]
+    pub oos_recall: Option<f64>,
+}
+
 /// Options of `concierge nlu eval`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("source").required(true).args(["train", "data", "model"])))]
@@ -117,6 +128,8 @@ pub struct EvalArgs {
     pub seed: Option<u64>,
     #[command(flatten)]
     pub encoder: EncoderArgs,
+    #[command(flatten)]
+    pub calibration: CalibrationArgs,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -136,6 +149,8 @@ pub struct TrainArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub encoder: EncoderArgs,
+    #[command(flatten)]
+    pub calibration: CalibrationArgs,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -218,14 +233,14 @@ fn eval(args: EvalArgs) -> anyhow::Result<()> {
             if held_out.examples.is_empty() {
                 bail!("{}", nothing_held_out(path, fraction, "--holdout"));
             }
-            let options = eval_options(&args.encoder)?;
+            let options = eval_options(&args.encoder, &args.calibration)?;
             evaluate_holdout(&data, fraction, seed, &options)
                 .with_context(|| format!("training on {}", path.display()))?
         }
         (None, None, Some(train), Some(test)) => {
             let train_data = load_data(train, args.train_split.as_deref())?;
             let test_data = load_data(test, args.test_split.as_deref())?;
-            let options = eval_options(&args.encoder)?;
+            let options = eval_options(&args.encoder, &args.calibration)?;
             evaluate(&train_data, &test_data, &options)
                 .with_context(|| format!("training on {}", train.display()))?
         }
@@ -260,8 +275,12 @@ struct TrainSummary<'a> {
 fn train(args: TrainArgs) -> anyhow::Result<()> {
     let data = load_data(&args.data, args.split.as_deref())?;
     let encoder = dense_encoder(args.encoder.encoder, &args.encoder)?;
-    let model = IntentModel::train_with_encoder(&data, &train_options(&args.encoder), encoder)
-        .with_context(|| format!("training on {}", args.data.display()))?;
+    let model = IntentModel::train_with_encoder(
+        &data,
+        &train_options(&args.encoder, &args.calibration),
+        encoder,
+    )
+    .with_context(|| format!("training on {}", args.data.display()))?;
     model.save(&args.out).map_err(flat)?;
     let model_bytes = std::fs::metadata(&args.out)
         .with_context(|| format!("cannot read {}", args.out.display()))?
@@ -477,17 +496,18 @@ fn flat(e: impl fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
-fn train_options(args: &EncoderArgs) -> TrainOptions {
+fn train_options(args: &EncoderArgs, calibration: &CalibrationArgs) -> TrainOptions {
     let mut options = TrainOptions::default();
     if let Some(threads) = args.threads {
         options.threads = threads;
     }
+    options.oos_recall_target = calibration.oos_recall;
     options
 }
 
-fn eval_options(args: &EncoderArgs) -> anyhow::Result<EvalOptions> {
+fn eval_options(args: &EncoderArgs, calibration: &CalibrationArgs) -> anyhow::Result<EvalOptions> {
     Ok(EvalOptions {
-        train: train_options(args),
+        train: train_options(args, calibration),
         encoder: dense_encoder(args.encoder, args)?,
     })
 }
@@ -693,6 +713,22 @@ fn report_text(r: &EvalReport) -> Result<String, fmt::Error> {
         r.features, r.model_bytes, r.threshold, r.temperature
     )?;
     writeln!(out, "encoders         {}", r.encoders.join(", "))?;
+    if let Some(c) = r.calibration.as_ref().filter(|c| c.oos_recall.is_some()) {
+        let rule = match c.oos_recall_target {
+            Some(target) => format!("chosen for out-of-scope recall {target:.2}"),
+            None => format!(
+                "chosen for in-scope accuracy + {} × out-of-scope recall",
+                TrainOptions::default().oos_weight
+            ),
+        };
+        writeln!(
+            out,
+            "calibration      threshold {rule} on {} held-out folds: in-scope {:.4}, oos recall {:.4}",
+            c.folds,
+            c.in_scope_accuracy,
+            c.oos_recall.unwrap_or_default()
+        )?;
+    }
     if let Some(h) = r.holdout {
         writeln!(
             out,

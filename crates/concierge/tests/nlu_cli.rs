@@ -200,6 +200,69 @@ fn eval_clinc_splits_reports_out_of_scope_figures() {
 }
 
 #[test]
+fn eval_calibrates_the_threshold_for_a_target_out_of_scope_recall() {
+    let clinc = fixture("clinc_tiny.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--train",
+            str_path(&clinc),
+            "--train-split",
+            "train",
+            "--test",
+            str_path(&clinc),
+            "--test-split",
+            "val",
+            "--encoder",
+            "none",
+            "--threads",
+            "1",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        ok_json(args)
+    };
+    let weighted = run(&[]);
+    assert!(
+        weighted["calibration"]["oos_recall_target"].is_null(),
+        "{weighted:#}"
+    );
+    // Four held-out out-of-scope examples: all of them must be rejected on
+    // the folds, which takes a threshold above every one's confidence.
+    let all = run(&["--oos-recall", "0.99"]);
+    assert_eq!(all["calibration"]["oos_recall_target"], 0.99, "{all:#}");
+    assert_eq!(share(&all["calibration"], "oos_recall"), 1.0, "{all:#}");
+    let some = run(&["--oos-recall", "0.25"]);
+    assert!(
+        share(&some["calibration"], "oos_recall") >= 0.25,
+        "{some:#}"
+    );
+    assert!(
+        num(&some, "threshold") < num(&all, "threshold"),
+        "{some:#}\n{all:#}"
+    );
+
+    // The text report says how the threshold was chosen.
+    let stdout = ok([
+        "eval",
+        "--train",
+        str_path(&clinc),
+        "--test",
+        str_path(&clinc),
+        "--test-split",
+        "val",
+        "--encoder",
+        "none",
+        "--oos-recall",
+        "0.5",
+    ]);
+    assert!(
+        stdout.contains("chosen for out-of-scope recall 0.50"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn eval_holdout_equals_split_files_then_eval() {
     let yaml = fixture("support.yaml");
     let holdout = ok_json([
@@ -669,6 +732,10 @@ fn bad_flags_are_refused_before_any_work() {
             "--encoder",
         ),
         (vec!["eval"], "--train"),
+        (
+            vec!["eval", "--data", str_path(&yaml), "--oos-recall", "1.5"],
+            "--oos-recall",
+        ),
     ] {
         let out = nlu(&args);
         let stderr = text(&out.stderr);

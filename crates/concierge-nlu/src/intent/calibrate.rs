@@ -10,6 +10,10 @@
 //!   over the held-out examples — in-scope accuracy counting a rejected
 //!   in-scope message as wrong. Without out-of-scope examples there is
 //!   nothing to balance and `t` is 0: every message gets an intent.
+//! - **Threshold for a target recall.** Alternatively, `t` is the lowest
+//!   threshold that rejects at least a given share of the held-out
+//!   out-of-scope messages — an operating point chosen by out-of-scope
+//!   recall, whatever the in-scope accuracy it costs.
 
 /// Softmax of `scores / temperature`, into `out`.
 pub(crate) fn softmax_into(scores: &[f32], temperature: f32, out: &mut Vec<f32>) {
@@ -137,6 +141,36 @@ pub(crate) fn choose_threshold(in_scope: &[InScope], oos: &[f32], weight: f64) -
     best_t
 }
 
+/// The lowest threshold at which at least `target` (0..=1) of the held-out
+/// out-of-scope messages, whose best in-scope confidences are `oos`, are
+/// rejected (a message is rejected when its confidence is below the
+/// threshold; negative confidences — the out-of-scope class won — always
+/// are). Returns 0 when `oos` is empty or the target is already met at 0.
+pub(crate) fn threshold_for_recall(oos: &[f32], target: f64) -> f32 {
+    if oos.is_empty() {
+        return 0.0;
+    }
+    let mut sorted: Vec<f32> = oos.iter().copied().filter(|c| c.is_finite()).collect();
+    sorted.sort_by(f32::total_cmp);
+    let n = oos.len();
+    let needed = ((target.clamp(0.0, 1.0) * n as f64) - 1e-9).ceil().max(0.0) as usize;
+    let Some(needed) = needed.checked_sub(1) else {
+        return 0.0;
+    };
+    let Some(&last) = sorted.get(needed.min(sorted.len().saturating_sub(1))) else {
+        return 0.0;
+    };
+    if last < 0.0 {
+        return 0.0;
+    }
+    // Midway to the next confidence when there is a gap, so both sides keep
+    // a margin; just above `last` otherwise (ties are all rejected).
+    match sorted.get(needed + 1) {
+        Some(&next) if next > last => (last + next) / 2.0,
+        _ => last.next_up(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +208,43 @@ mod tests {
         let t = choose_threshold(&in_scope, &[0.2, 0.3, 0.4], 1.0);
         assert!(t > 0.4 && t < 0.6, "{t}");
         assert_eq!(choose_threshold(&in_scope, &[], 1.0), 0.0);
+    }
+
+    fn recall(oos: &[f32], t: f32) -> f64 {
+        oos.iter().filter(|&&c| c < t).count() as f64 / oos.len() as f64
+    }
+
+    #[test]
+    fn threshold_for_recall_is_the_lowest_that_reaches_the_target() {
+        let oos = [0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.4, 0.8, 0.6, 0.05];
+        for target in [0.1, 0.3, 0.5, 0.85, 0.9, 1.0] {
+            let t = threshold_for_recall(&oos, target);
+            assert!(recall(&oos, t) >= target, "target {target}: t {t}");
+            // Any lower threshold (the next confidence down) misses it.
+            let below = oos
+                .iter()
+                .copied()
+                .filter(|&c| c < t)
+                .fold(0.0f32, f32::max);
+            assert!(recall(&oos, below) < target, "target {target}: t {t}");
+        }
+        // 0.85 of ten needs nine rejected: between 0.8 and 0.9.
+        let t = threshold_for_recall(&oos, 0.85);
+        assert!((t - 0.85).abs() < 1e-6, "{t}");
+        // Everything: just above the top.
+        assert!(threshold_for_recall(&oos, 1.0) > 0.9);
+        assert_eq!(threshold_for_recall(&oos, 0.0), 0.0);
+        assert_eq!(threshold_for_recall(&[], 0.9), 0.0);
+    }
+
+    #[test]
+    fn threshold_for_recall_counts_the_out_of_scope_class_and_ties() {
+        // Six of ten already taken by the out-of-scope class (negative).
+        let oos = [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0, 0.5, 0.5, 0.5, 0.9];
+        assert_eq!(threshold_for_recall(&oos, 0.6), 0.0);
+        // 0.7 needs one of the tied 0.5s, so all three go.
+        let t = threshold_for_recall(&oos, 0.7);
+        assert!(t > 0.5 && t < 0.9, "{t}");
+        assert!((recall(&oos, t) - 0.9).abs() < 1e-9);
     }
 }

@@ -10,8 +10,9 @@ use super::{Encoder, ModelError};
 
 const MAGIC: &[u8; 8] = b"CNLUINTM";
 
-/// The model file format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model file format this build writes and reads (2: the training
+/// options and calibration report carry the out-of-scope recall target).
+pub const FORMAT_VERSION: u32 = 2;
 
 impl IntentModel {
     /// The model as bytes (without its encoder).

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::calibrate::{choose_threshold, fit_temperature, softmax_into, InScope};
+use super::calibrate::{
+    choose_threshold, fit_temperature, softmax_into, threshold_for_recall, InScope,
+};
 use super::features::{FeatureConfig, Featurizer, Scratch, SparseVec};
 use super::linear::{train_ovr, Csr, Linear, SvmParams};
 use super::model::{push_dense, DenseSpec, IntentModel};
@@ -38,6 +40,11 @@ pub struct TrainOptions {
     /// data, where 1.0 rejected far more in-scope messages than it caught
     /// out-of-scope ones.
     pub oos_weight: f64,
+    /// When set (0..=1), the threshold is instead the lowest one that
+    /// rejects at least this share of the held-out out-of-scope examples:
+    /// the operating point is chosen by out-of-scope recall, and in-scope
+    /// accuracy is what it costs (`concierge nlu eval --oos-recall`).
+    pub oos_recall_target: Option<f64>,
     /// Scale of a dense encoder's embedding among the features.
     pub dense_weight: f32,
     /// Seeds the fold assignment and the solver's shuffles.
@@ -55,6 +62,7 @@ impl Default for TrainOptions {
             oos_class: true,
             min_oos_examples: 20,
             oos_weight: 0.25,
+            oos_recall_target: None,
             dense_weight: 1.0,
             seed: 42,
             threads: 0,
@@ -71,6 +79,10 @@ pub struct CalibrationReport {
     /// Out-of-scope recall at the chosen threshold, when there were
     /// out-of-scope examples.
     pub oos_recall: Option<f64>,
+    /// The out-of-scope recall the threshold was chosen for, when it was
+    /// (`TrainOptions::oos_recall_target`).
+    #[serde(default)]
+    pub oos_recall_target: Option<f64>,
 }
 
 /// How a model was trained.
@@ -304,7 +316,10 @@ impl IntentModel {
                 _ => oos.push(prediction.1),
             }
         }
-        self.data.threshold = choose_threshold(&in_scope, &oos, options.oos_weight);
+        self.data.threshold = match options.oos_recall_target {
+            Some(target) => threshold_for_recall(&oos, target),
+            None => choose_threshold(&in_scope, &oos, options.oos_weight),
+        };
         let t = self.data.threshold;
         let accepted_right = in_scope
             .iter()
@@ -315,6 +330,7 @@ impl IntentModel {
             folds,
             in_scope_accuracy: accepted_right as f64 / in_scope.len().max(1) as f64,
             oos_recall: (!oos.is_empty()).then(|| rejected as f64 / oos.len() as f64),
+            oos_recall_target: options.oos_recall_target,
         });
     }
 

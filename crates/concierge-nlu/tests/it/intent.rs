@@ -255,6 +255,57 @@ fn the_default_intents_hold_out_well() {
 }
 
 #[test]
+fn a_target_out_of_scope_recall_sets_the_threshold_on_held_out_folds() {
+    let data = default_dataset().unwrap();
+    assert!(data.out_of_scope_len() >= 40, "{}", data.out_of_scope_len());
+    let train = |target: Option<f64>| {
+        let options = TrainOptions {
+            oos_recall_target: target,
+            ..TrainOptions::default()
+        };
+        IntentModel::train(&data, &options).unwrap()
+    };
+    let weighted = train(None);
+    let mut thresholds = Vec::new();
+    for target in [0.5, 0.8, 0.95] {
+        let model = train(Some(target));
+        let calibration = model.info().calibration.clone().unwrap();
+        assert_eq!(calibration.oos_recall_target, Some(target));
+        // The held-out folds reach the target, and the threshold is the
+        // lowest that does: the folds' recall is within one example of it
+        // (unless the out-of-scope class alone already does better).
+        let recall = calibration.oos_recall.unwrap();
+        let step = 1.0 / data.out_of_scope_len() as f64;
+        assert!(recall >= target, "{target}: {calibration:?}");
+        assert!(
+            recall < target + step + 1e-9 || model.threshold() == 0.0,
+            "{target}: {calibration:?}"
+        );
+        thresholds.push(model.threshold());
+    }
+    // A higher recall costs a higher threshold (and never in-scope accuracy
+    // for free).
+    assert!(
+        thresholds.windows(2).all(|w| w[0] <= w[1]) && thresholds[0] < thresholds[2],
+        "{thresholds:?}"
+    );
+    assert_eq!(
+        weighted
+            .info()
+            .calibration
+            .as_ref()
+            .unwrap()
+            .oos_recall_target,
+        None
+    );
+    // The model file keeps the rule it was calibrated by.
+    let model = train(Some(0.8));
+    let loaded = IntentModel::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.threshold(), model.threshold());
+    assert_eq!(loaded.info().options.oos_recall_target, Some(0.8));
+}
+
+#[test]
 fn the_default_model_with_an_encoder_is_trained_once_and_cached() {
     let dir = std::env::temp_dir().join(format!("nlu-default-cache-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
