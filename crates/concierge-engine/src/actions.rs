@@ -8,9 +8,12 @@
 //! reports, plan changes) go through the [`CaseSystem`]; the identity
 //! requests (password reset link, unlock, contact email change) are recorded
 //! as outbox events for the Salesforce integration to perform in the org.
-//! It performs the contact email change; the password reset link and the
-//! unlock are still **placeholders** in that nothing outside Concierge acts
-//! on them yet.
+//! It performs the contact email change and the unlock (on the customer's
+//! own user only); the password reset link is still a **placeholder** in
+//! that nothing outside Concierge acts on it yet: Salesforce's REST reset
+//! (`DELETE sobjects/User/{id}/password`) returns a generated password to
+//! the caller instead of sending the user a link, and the link needs Apex
+//! (`System.resetPassword(id, true)`) installed in the customer's org.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,11 +240,14 @@ impl ActionExecutor {
                 };
                 Ok((json!({"email": email, "sent": on_record}), events))
             }
+            // The Salesforce integration unlocks the user only when it is the
+            // customer's own (its email is the verified one sent here).
             "unlock_user" => Ok((
                 json!({"username": p("username")}),
                 vec![(
                     "identity.unlock_requested".to_owned(),
-                    json!({"conversation_id": conversation, "username": p("username")}),
+                    json!({"conversation_id": conversation, "username": p("username"),
+                        "email": actor.customer_email}),
                 )],
             )),
             "update_contact_email" => Ok((

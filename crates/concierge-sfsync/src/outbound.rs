@@ -10,8 +10,10 @@
 //! transcript), `conversation.status_changed` / `conversation.resolved`
 //! (Case Status), `sla.breached` (Case Priority, IsEscalated), and
 //! `message.created` after the escalation (customer and agent messages as
-//! CaseComments), and `contact.email_change_requested` (the Contact's
-//! Email, from the update-contact-email workflow). Writes are idempotent: the Case is upserted on the
+//! CaseComments), `contact.email_change_requested` (the Contact's
+//! Email, from the update-contact-email workflow) and
+//! `identity.unlock_requested` (the customer's own User's `UserLogin`, from
+//! the unlock-user workflow). Writes are idempotent: the Case is upserted on the
 //! conversation id and comments carry markers that are checked first.
 //!
 //! Conflict rule: last writer wins per field by timestamp. Before writing a
@@ -26,7 +28,7 @@ use chrono::{DateTime, Utc};
 use concierge_core::model::{Conversation, OutboxEvent};
 use concierge_core::{ConversationId, ConversationStatus, OrgId, Priority, SenderType};
 use concierge_engine::cases::CaseRequest;
-use concierge_salesforce::{Error as SfError, Soql};
+use concierge_salesforce::{Condition, Error as SfError, Soql};
 use concierge_store::{NewAudit, Store};
 use rand::Rng;
 use serde_json::{json, Value};
@@ -181,6 +183,7 @@ impl Dispatcher {
             ("sla.breached", Some(c)) => self.breached(conn, e, c).await,
             ("message.created", Some(c)) => self.follow_up(conn, e, c).await,
             ("contact.email_change_requested", _) => self.contact_email(conn, e).await,
+            ("identity.unlock_requested", _) => self.unlock(conn, e).await,
             _ => Outcome::Delivered,
         }
     }
@@ -458,6 +461,115 @@ impl Dispatcher {
         match r {
             Ok(()) => Outcome::Delivered,
             Err(err) => from_sf(err),
+        }
+    }
+
+    /// Unlocks a Salesforce user locked out by failed logins (the unlock-user
+    /// workflow): clears `IsPasswordLocked` on the user's `UserLogin`. Only
+    /// the customer's own user: an active user with that username whose
+    /// email is the customer's verified address. Anything else changes
+    /// nothing and is audited (`salesforce.unlock_refused`), so the
+    /// conversation cannot be used to probe or unlock other people's users.
+    async fn unlock(&self, conn: &Connection, e: &OutboxEvent) -> Outcome {
+        let s = |k: &str| e.payload.get(k).and_then(Value::as_str).map(str::to_owned);
+        let Some(username) = s("username").filter(|u| !u.trim().is_empty()) else {
+            return Outcome::Refused("an unlock needs a username".into());
+        };
+        let audit = |action: &str, details: Value| NewAudit {
+            actor: "system:salesforce-sync".to_owned(),
+            action: action.to_owned(),
+            target: Some(format!("salesforce-user:{username}")),
+            details,
+        };
+        let Some(email) = s("email") else {
+            let a = audit(
+                "salesforce.unlock_refused",
+                json!({"reason": "the customer has no verified email"}),
+            );
+            return self.audited(e, &a).await;
+        };
+        let q = match Soql::select(&["Id", "Email"])
+            .from("User")
+            .where_eq("Username", username.as_str())
+            .and(Condition::eq("IsActive", true))
+            .limit(1)
+            .build()
+        {
+            Ok(q) => q,
+            Err(err) => return Outcome::Refused(err.to_string()),
+        };
+        let user = match conn.client.query::<Value>(&q).await {
+            Ok(page) => page.records.into_iter().next(),
+            Err(err) => return from_sf(err),
+        };
+        let owned = user.as_ref().is_some_and(|u| {
+            u.get("Email")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.eq_ignore_ascii_case(&email))
+        });
+        let Some(user_id) = user
+            .filter(|_| owned)
+            .and_then(|u| u.get("Id").and_then(Value::as_str).map(str::to_owned))
+        else {
+            let a = audit(
+                "salesforce.unlock_refused",
+                json!({"reason": "no active user with this username and the customer's email"}),
+            );
+            return self.audited(e, &a).await;
+        };
+        let q = match Soql::select(&["Id", "IsPasswordLocked"])
+            .from("UserLogin")
+            .where_eq("UserId", user_id.as_str())
+            .limit(1)
+            .build()
+        {
+            Ok(q) => q,
+            Err(err) => return Outcome::Refused(err.to_string()),
+        };
+        let login = match conn.client.query::<Value>(&q).await {
+            Ok(page) => page.records.into_iter().next(),
+            Err(err) => return from_sf(err),
+        };
+        let Some(login) = login else {
+            return Outcome::Refused(format!("user {user_id} has no UserLogin"));
+        };
+        let locked = login.get("IsPasswordLocked") == Some(&Value::Bool(true));
+        let login_id = login
+            .get("Id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if locked {
+            let started = Instant::now();
+            let r = conn
+                .client
+                .update(
+                    "UserLogin",
+                    &login_id,
+                    &json!({ "IsPasswordLocked": false }),
+                )
+                .await;
+            self.metrics.call(
+                "user_unlock",
+                if r.is_ok() { "ok" } else { "error" },
+                started.elapsed(),
+            );
+            if let Err(err) = r {
+                return from_sf(err);
+            }
+        }
+        let a = audit(
+            "salesforce.user_unlocked",
+            json!({"user_id": user_id, "was_locked": locked}),
+        );
+        self.audited(e, &a).await
+    }
+
+    /// Writes an audit entry; delivered once it is stored.
+    async fn audited(&self, e: &OutboxEvent, audit: &NewAudit) -> Outcome {
+        match self.store.append_audit(e.org_id, audit).await {
+            Ok(_) => Outcome::Delivered,
+            Err(err) => Outcome::Retry(err.to_string()),
         }
     }
 

@@ -283,6 +283,12 @@ impl Store {
         self.check_unique(&obj, &row, &id)?;
         let storage = storage_name(&obj).to_string();
         self.insert_row(&storage, id.clone(), row.clone());
+        if obj.name == "User" {
+            // Salesforce gives every user its login settings.
+            let mut login = Record::new();
+            login.insert("UserId".into(), Value::String(id.clone()));
+            self.insert(user_id, "UserLogin", login, Mode::System, None)?;
+        }
         Ok((id, row))
     }
 

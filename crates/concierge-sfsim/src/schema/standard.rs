@@ -412,6 +412,26 @@ fn knowledge_kav() -> ObjectDef {
     object("Knowledge__kav", "Knowledge", "Knowledge", "ka0", fields)
 }
 
+/// A user's login settings; Salesforce keeps one per user (created with the
+/// user, never through the API). Unlocking a user locked out by failed
+/// logins sets `IsPasswordLocked` to false.
+fn user_login() -> ObjectDef {
+    let mut user = required(reference("UserId", "User ID", &["User"], "User"));
+    user.createable = false;
+    user.updateable = false;
+    object(
+        "UserLogin",
+        "User Login",
+        "User Logins",
+        "060",
+        vec![
+            user,
+            boolean("IsPasswordLocked", "Is Password Locked"),
+            boolean("IsFrozen", "Is Frozen"),
+        ],
+    )
+}
+
 /// Every standard object, in the order global describe lists them.
 pub(super) fn objects() -> Vec<ObjectDef> {
     vec![
@@ -423,5 +443,6 @@ pub(super) fn objects() -> Vec<ObjectDef> {
         knowledge_article_version(),
         knowledge_kav(),
         user(),
+        user_login(),
     ]
 }

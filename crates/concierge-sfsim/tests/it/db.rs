@@ -495,3 +495,55 @@ fn unique_and_external_id_lookups_follow_every_change() {
     };
     assert_eq!(db.get("Case", &id, None, "62.0").unwrap()[f], "bulk-1999");
 }
+
+#[test]
+fn every_user_has_a_user_login_that_can_be_unlocked() {
+    let db = org();
+    let users = db.query("SELECT Id FROM User", &opts()).unwrap();
+    let logins = db
+        .query(
+            "SELECT Id, UserId, IsPasswordLocked, IsFrozen FROM UserLogin",
+            &opts(),
+        )
+        .unwrap();
+    assert_eq!(logins.len(), users.len(), "{logins:?}");
+    assert!(logins
+        .iter()
+        .all(|l| l["IsPasswordLocked"] == false && l["IsFrozen"] == false));
+
+    // A user created through the API gets one too.
+    let ctx = ctx(&db);
+    let id = db
+        .create(
+            &ctx,
+            "User",
+            rec(json!({"Username": "pat@example.com.sbx", "LastName": "Lee", "Email": "pat@example.com"})),
+        )
+        .unwrap();
+    let login = db
+        .query(
+            &format!("SELECT Id, IsPasswordLocked FROM UserLogin WHERE UserId = '{id}'"),
+            &opts(),
+        )
+        .unwrap();
+    assert_eq!(login.len(), 1);
+    let login_id = login[0]["Id"].as_str().unwrap().to_owned();
+    assert!(login_id.starts_with("060"), "{login_id}");
+
+    // Locked, then unlocked; the user it belongs to cannot be changed.
+    for locked in [true, false] {
+        db.update(
+            &ctx,
+            "UserLogin",
+            &login_id,
+            rec(json!({"IsPasswordLocked": locked})),
+        )
+        .unwrap();
+        let row = db.get("UserLogin", &login_id, None, "62.0").unwrap();
+        assert_eq!(row["IsPasswordLocked"], locked);
+    }
+    let other = users[0]["Id"].as_str().unwrap();
+    assert!(db
+        .update(&ctx, "UserLogin", &login_id, rec(json!({"UserId": other})))
+        .is_err());
+}

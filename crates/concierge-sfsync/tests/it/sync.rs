@@ -233,3 +233,101 @@ async fn an_email_change_reaches_the_contact() {
         .unwrap()
         .is_empty());
 }
+
+/// A customer's own Salesforce user, created in the org and locked out.
+fn locked_user(env: &Env, username: &str, email: &str) -> String {
+    let db = env.sim.db();
+    let mut user = concierge_sfsim::db::Record::new();
+    user.insert("Username".into(), json!(username));
+    user.insert("LastName".into(), json!("Customer"));
+    user.insert("Email".into(), json!(email));
+    let user_id = db.create(&env.as_agent(), "User", user).unwrap();
+    let login = env.soql(&format!(
+        "SELECT Id, IsPasswordLocked FROM UserLogin WHERE UserId = '{user_id}'"
+    ));
+    assert_eq!(login.len(), 1, "every user has its UserLogin");
+    assert_eq!(login[0]["IsPasswordLocked"], false);
+    let login_id = login[0]["Id"].as_str().unwrap().to_owned();
+    let mut lock = concierge_sfsim::db::Record::new();
+    lock.insert("IsPasswordLocked".into(), json!(true));
+    db.update(&env.as_agent(), "UserLogin", &login_id, lock)
+        .unwrap();
+    user_id
+}
+
+fn is_locked(env: &Env, user_id: &str) -> bool {
+    env.soql(&format!(
+        "SELECT IsPasswordLocked FROM UserLogin WHERE UserId = '{user_id}'"
+    ))[0]["IsPasswordLocked"]
+        == true
+}
+
+#[tokio::test]
+async fn an_unlock_request_unlocks_the_customers_own_user_only() {
+    let env = env().await;
+    let mine = locked_user(
+        &env,
+        "peter@initech.example.sandbox",
+        "peter@initech.example",
+    );
+    let theirs = locked_user(&env, "bill@initech.example.sandbox", "bill@initech.example");
+    let request = |username: &str, email: Option<&str>| json!({"conversation_id": uuid::Uuid::now_v7(), "username": username, "email": email});
+    for payload in [
+        // Peter asks for his own user (the email on record matches, in any case).
+        request(
+            "peter@initech.example.sandbox",
+            Some("Peter@Initech.example"),
+        ),
+        // Peter asks for Bill's: refused, nothing changes.
+        request(
+            "bill@initech.example.sandbox",
+            Some("peter@initech.example"),
+        ),
+        // An unverified customer, and a username that does not exist.
+        request("bill@initech.example.sandbox", None),
+        request("nobody@initech.example", Some("peter@initech.example")),
+    ] {
+        env.store()
+            .enqueue_outbox(env.org, "identity.unlock_requested", &payload)
+            .await
+            .unwrap();
+    }
+    env.dispatch().await;
+    assert!(
+        !is_locked(&env, &mine),
+        "the customer's own user is unlocked"
+    );
+    assert!(
+        is_locked(&env, &theirs),
+        "another person's user stays locked"
+    );
+
+    let audit = env.store().list_audit(env.org, 50).await.unwrap();
+    let actions: Vec<(&str, Option<&str>)> = audit
+        .iter()
+        .filter(|a| a.action.contains("unlock"))
+        .map(|a| (a.action.as_str(), a.target.as_deref()))
+        .collect();
+    assert!(
+        actions.contains(&(
+            "salesforce.user_unlocked",
+            Some("salesforce-user:peter@initech.example.sandbox")
+        )),
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|(a, _)| *a == "salesforce.unlock_refused")
+            .count(),
+        3,
+        "{actions:?}"
+    );
+    // Refusals are decisions, not failures: nothing is dead-lettered.
+    assert!(env
+        .store()
+        .list_outbox(env.org, OutboxStatus::Dead, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
