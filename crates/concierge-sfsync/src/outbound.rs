@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use concierge_core::model::{Conversation, OutboxEvent};
 use concierge_core::{ConversationId, ConversationStatus, OrgId, Priority, SenderType};
 use concierge_engine::cases::CaseRequest;
-use concierge_salesforce::{Condition, Error as SfError, Soql};
+use concierge_salesforce::{Condition, Error as SfError, Soql, SoqlBuilder};
 use concierge_store::{NewAudit, Store};
 use rand::Rng;
 use serde_json::{json, Value};
@@ -57,6 +57,19 @@ fn from_sf(e: SfError) -> Outcome {
         Outcome::Retry(e.to_string())
     } else {
         Outcome::Refused(e.to_string())
+    }
+}
+
+/// The first record of a query (`LIMIT 1`), or the outcome its failure
+/// comes to.
+async fn first_row(conn: &Connection, query: SoqlBuilder) -> Result<Option<Value>, Outcome> {
+    let q = query
+        .limit(1)
+        .build()
+        .map_err(|err| Outcome::Refused(err.to_string()))?;
+    match conn.client.query::<Value>(&q).await {
+        Ok(page) => Ok(page.records.into_iter().next()),
+        Err(err) => Err(from_sf(err)),
     }
 }
 
@@ -488,27 +501,20 @@ impl Dispatcher {
             );
             return self.audited(e, &a).await;
         };
-        let q = match Soql::select(&["Id", "Email"])
+        let user = Soql::select(&["Id", "Email"])
             .from("User")
             .where_eq("Username", username.as_str())
-            .and(Condition::eq("IsActive", true))
-            .limit(1)
-            .build()
-        {
-            Ok(q) => q,
-            Err(err) => return Outcome::Refused(err.to_string()),
+            .and(Condition::eq("IsActive", true));
+        let user = match first_row(conn, user).await {
+            Ok(user) => user,
+            Err(o) => return o,
         };
-        let user = match conn.client.query::<Value>(&q).await {
-            Ok(page) => page.records.into_iter().next(),
-            Err(err) => return from_sf(err),
-        };
-        let owned = user.as_ref().is_some_and(|u| {
-            u.get("Email")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m.eq_ignore_ascii_case(&email))
-        });
         let Some(user_id) = user
-            .filter(|_| owned)
+            .filter(|u| {
+                u.get("Email")
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| m.eq_ignore_ascii_case(&email))
+            })
             .and_then(|u| u.get("Id").and_then(Value::as_str).map(str::to_owned))
         else {
             let a = audit(
@@ -517,28 +523,20 @@ impl Dispatcher {
             );
             return self.audited(e, &a).await;
         };
-        let q = match Soql::select(&["Id", "IsPasswordLocked"])
+        let login = Soql::select(&["Id", "IsPasswordLocked"])
             .from("UserLogin")
-            .where_eq("UserId", user_id.as_str())
-            .limit(1)
-            .build()
-        {
-            Ok(q) => q,
-            Err(err) => return Outcome::Refused(err.to_string()),
+            .where_eq("UserId", user_id.as_str());
+        let login = match first_row(conn, login).await {
+            Ok(login) => login,
+            Err(o) => return o,
         };
-        let login = match conn.client.query::<Value>(&q).await {
-            Ok(page) => page.records.into_iter().next(),
-            Err(err) => return from_sf(err),
-        };
-        let Some(login) = login else {
+        let Some((login, login_id)) = login.and_then(|l| {
+            let id = l.get("Id").and_then(Value::as_str)?.to_owned();
+            Some((l, id))
+        }) else {
             return Outcome::Refused(format!("user {user_id} has no UserLogin"));
         };
         let locked = login.get("IsPasswordLocked") == Some(&Value::Bool(true));
-        let login_id = login
-            .get("Id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         if locked {
             let started = Instant::now();
             let r = conn
