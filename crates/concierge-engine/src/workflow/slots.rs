@@ -239,6 +239,33 @@ fn record_id_candidates(input: &TurnInput<'_>, mode: Mode) -> Vec<Found> {
 
 /// Options named in the text: every whole-word occurrence of a value,
 /// synonym or label; in an answer also the option's number ("2").
+/// Set phrases in which a quantifier is not an answer about people: "won't
+/// load at all" says nothing about who is affected. Words as [`words`]
+/// folds them (lower case, no accents).
+#[rustfmt::skip]
+const IDIOMS: &[&[&str]] = &[
+    &["at", "all"], &["after", "all"], &["all", "right"], &["all", "the", "time"],
+    &["all", "day"], &["all", "along"], &["all", "of", "a", "sudden"],
+    &["for", "some", "reason"], &["some", "time"], &["some", "point"],
+    &["todos", "los", "dias"], &["todas", "las", "veces"], &["algunas", "veces"],
+    &["du", "tout"], &["tout", "le", "temps"], &["tous", "les", "jours"], &["toute", "la", "journee"],
+    &["alle", "paar"], &["den", "ganzen", "tag"], &["die", "ganze", "zeit"],
+];
+
+/// Whether `message[start..end]` lies inside one of the [`IDIOMS`].
+fn inside_idiom(message: &[String], start: usize, end: usize) -> bool {
+    IDIOMS.iter().any(|idiom| {
+        let n = idiom.len();
+        // Every placement of the idiom that would cover the span.
+        (end.saturating_sub(n)..=start).any(|at| {
+            at + n >= end
+                && message
+                    .get(at..at + n)
+                    .is_some_and(|w| w.iter().zip(idiom.iter()).all(|(a, b)| a == b))
+        })
+    })
+}
+
 fn choice_candidates(slot: &SlotDef, text: &str, mode: Mode) -> Vec<Found> {
     if mode == Mode::Answer {
         if let Ok(n) = text.trim().trim_end_matches('.').parse::<usize>() {
@@ -259,7 +286,9 @@ fn choice_candidates(slot: &SlotDef, text: &str, mode: Mode) -> Vec<Found> {
                 continue;
             }
             for start in 0..=message.len() - phrase.len() {
-                if message[start..start + phrase.len()] == phrase[..] {
+                if message[start..start + phrase.len()] == phrase[..]
+                    && !inside_idiom(&message, start, start + phrase.len())
+                {
                     found.push((
                         start,
                         Found {

@@ -240,6 +240,51 @@ fn the_default_model_trains_from_the_embedded_intents() {
     assert!(weather.out_of_scope, "{weather:?}");
 }
 
+/// The commonest turns in the widget's other languages, none of them a
+/// training example: the default model reads them, and what is not a
+/// support request stays out of scope.
+#[test]
+fn the_default_model_reads_the_commonest_turns_in_spanish_french_and_german() {
+    let data = default_dataset().unwrap();
+    let model = IntentModel::train_default().unwrap();
+    let cases = [
+        ("Buenas noches", "greeting"),
+        ("Bonjour madame", "greeting"),
+        ("Hallo, guten Abend", "greeting"),
+        ("Quiero hablar con un agente humano, por favor", "speak_to_human"),
+        ("Je veux parler à un humain", "speak_to_human"),
+        ("Ich möchte bitte mit einem echten Menschen reden", "speak_to_human"),
+        ("Olvidé mi contraseña y no puedo entrar", "password_reset"),
+        ("J'ai oublié mon mot de passe Salesforce", "password_reset"),
+        ("Ich habe mein Passwort vergessen", "password_reset"),
+        ("Muchas gracias por todo", "thanks"),
+        ("Merci, c'est parfait", "thanks"),
+        ("Vielen Dank für Ihre Hilfe", "thanks"),
+    ];
+    let trained = |text: &str| {
+        data.examples
+            .iter()
+            .any(|e| e.text.to_lowercase() == text.to_lowercase())
+    };
+    let mut wrong = Vec::new();
+    for (text, want) in cases {
+        assert!(!trained(text), "{text:?} is a training example");
+        let got = model.classify(text);
+        if got.out_of_scope || got.name != want {
+            wrong.push(format!("{text:?}: {} ({:.2}), want {want}", got.name, got.confidence));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for text in [
+        "¿qué tiempo hace hoy en Sevilla?",
+        "raconte-moi une histoire drôle",
+        "Wie spät ist es in Tokio?",
+    ] {
+        let got = model.classify(text);
+        assert!(got.out_of_scope, "{text:?}: {got:?}");
+    }
+}
+
 #[test]
 fn the_default_intents_hold_out_well() {
     let data = default_dataset().unwrap();

@@ -362,6 +362,19 @@ fn report_outage_takes_free_text_and_impact() {
     let request = execute(chat.say("Dashboards time out for some of us"));
     assert_eq!(request.params["impact"], "some_users");
 
+    // ...but not through an idiom: "at all" says nothing about who is affected.
+    for (answer, lang) in [
+        ("Reports won't load at all", "en"),
+        ("It has been failing all day", "en"),
+        ("Ça plante tous les jours", "fr"),
+        ("Es stürzt alle paar Minuten ab", "de"),
+    ] {
+        let (mut chat, _) = Chat::start(&lib, "report_outage", "outage", lang);
+        assert_eq!(asked(&chat.say(answer)), "impact", "{answer}");
+        let request = execute(chat.say("all of us"));
+        assert_eq!(request.params["impact"], "all_users", "{answer}");
+    }
+
     // Free text is kept to 500 characters.
     let (mut chat, _) = Chat::start(&lib, "report_outage", "service outage", "en");
     chat.say(&"é".repeat(600));
