@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 
 const LISTS: &[(&str, &str)] = &[
     ("en", "the and is are was were of it that this with for not have has my i you we cannot can be on from since please help would what why how does do there been an our your they me it's i'm"),
-    ("es", "el la los las que y en no por para con una un es mi desde pero puedo está estoy necesito ayuda cuenta gracias hola muy también cuando porque como del al se lo le hay sí ya sin tengo hace"),
+    ("es", "el la los las que y en no por para con una un es mi desde pero puedo está estoy necesito ayuda cuenta gracias hola muy también cuando porque como del al se lo le hay sí ya sin tengo hace quiero hablar buenos buenas días qué cómo dónde cuál usted ahora"),
     ("pt", "o os as que e em não por para com uma um é minha meu desde mas posso está estou preciso ajuda conta obrigado obrigada olá muito também quando porque como do da dos das na nas no se há já sem tenho você isso"),
     ("fr", "le la les de des du et est un une je ne pas que qui pour avec dans sur mon ma mes vous nous il elle ce cette depuis mais plus suis ai au aux bonjour merci très aussi être"),
-    ("de", "der die das und ist nicht ich ein eine mit für auf den dem zu von sich auch es wir sie mein meine seit aber kann bitte hallo danke noch wie was warum wird haben habe bei nach oder mich"),
+    ("de", "der die das und ist nicht ich ein eine mit für auf den dem zu von sich auch es wir sie mein meine seit aber kann bitte hallo danke noch wie was warum wird haben habe bei nach oder mich guten möchte"),
     ("it", "il lo la gli le di e è che non un una per con mi mio mia sono ho ma anche come da del della al alla questo ieri posso riesco grazie ciao buongiorno più perché"),
     ("nl", "de het een en is niet ik van op te dat die met voor zijn mijn maar ook kan wij we er naar sinds hallo bedankt nog wat waarom hoe heb hebben geen"),
     ("sv", "och att det är jag inte en ett på med för som till av min mitt kan har vi ni men också sedan hej tack från om den"),

@@ -191,6 +191,27 @@ fn function_words_settle_a_weak_guess() {
     );
 }
 
+/// Greetings and requests as customers open a chat: confident enough (the
+/// engine answers in a detected language from 0.5) without a profile.
+#[test]
+fn openings_are_confidently_spanish_or_german() {
+    for (text, code) in [
+        ("Hola, buenos días", "es"),
+        ("Quiero hablar con un agente humano, por favor", "es"),
+        ("Buenas tardes, necesito ayuda con mi cuenta", "es"),
+        ("Guten Tag, ich möchte mein Passwort ändern", "de"),
+    ] {
+        let got = detect(text, None);
+        assert_eq!(got.code, code, "{text}: {got:?}");
+        assert!(got.confidence >= 0.5, "{text}: {got:?}");
+    }
+    // Italian keeps its own words ("con", "un" are shared with Spanish).
+    assert_eq!(
+        detect("Vorrei parlare con un operatore, per favore", None).code,
+        "it"
+    );
+}
+
 #[test]
 fn a_weak_guess_yields_to_a_hint_in_the_same_script() {
     let swahili = "Habari, siwezi kuingia kwenye akaunti yangu tangu jana, naomba msaada wa kubadilisha nenosiri.";

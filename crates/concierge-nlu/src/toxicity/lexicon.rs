@@ -343,6 +343,26 @@ impl Index {
         self.vocabulary.contains(word) || self.lookup(word).is_some()
     }
 
+    /// The swear word a first letter and a mask stand for ("f***", "s***",
+    /// "c***"): the strongest profanity of exactly that length with that
+    /// initial, if one is stronger than every other. Mild words are never
+    /// masked this way, so "f***" is not "fool".
+    pub fn unmask_initial(&self, initial: char, len: usize) -> Option<&'static str> {
+        let mut fits = TERMS.iter().filter(|t| {
+            t.profanity >= 0.5 && t.word.len() == len && t.word.starts_with(initial)
+        });
+        let first = fits.next()?;
+        let (mut best, mut tie) = (first, false);
+        for t in fits {
+            if t.profanity > best.profanity {
+                (best, tie) = (t, false);
+            } else if t.profanity == best.profanity {
+                tie = true;
+            }
+        }
+        (!tie).then_some(best.word)
+    }
+
     /// The term a masked spelling stands for ("f**k", "sh*t", "a**hole"):
     /// `matches(i, c)` says whether position `i` may be letter `c`.
     pub fn unmask(

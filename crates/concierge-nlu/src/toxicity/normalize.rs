@@ -238,6 +238,15 @@ fn resolve(items: &[Item], index: &Index, out: &mut String) {
             return;
         }
     }
+    if let [Item::Char(initial), rest @ ..] = items {
+        if rest.len() >= 2 && rest.iter().all(|it| *it == Item::Mask) {
+            if let Some(word) = index.unmask_initial(*initial, items.len()) {
+                out.clear();
+                out.push_str(word);
+                return;
+            }
+        }
+    }
     if ambiguous > 0 && ambiguous <= MAX_AMBIGUOUS {
         for variant in 0..(1u32 << ambiguous) {
             spell(items, variant, out);

@@ -35,10 +35,18 @@ fn obfuscated_insults_are_caught() {
         "you are an id\u{200b}iot",
         "sh!t f*ck you b1tch",
         "you dumbaaaass",
+        "f*** you",
+        "F*** OFF",
+        "you stupid b****",
     ] {
         let t = toxicity(text);
         assert!(t.score >= WARN_THRESHOLD, "{text:?} scored {t:?}");
     }
+    // A first letter and a mask read as the swear word, which alone is
+    // profanity below the warning, as the word itself would be.
+    let masked = toxicity("this s*** again");
+    assert!(masked.categories.profanity > 0.3, "{masked:?}");
+    assert!(masked.score < WARN_THRESHOLD, "{masked:?}");
 }
 
 #[test]
@@ -89,6 +97,8 @@ fn support_vocabulary_stays_clean() {
         "The script kills all child processes on exit.",
         "Please assess the cost of the upgrade.",
         "Dick from accounting asked about the invoice.",
+        "Masked card number: 4*** **** **** 1234",
+        "Search for a*** to match every account.",
         "",
     ] {
         let t = toxicity(text);
