@@ -21,6 +21,11 @@ use crate::vector::{VectorIndex, VectorMeta};
 
 /// Reciprocal rank fusion constant (Cormack et al. 2009).
 const RRF_K: f32 = 60.0;
+/// The vectors' share of an article's fused score, BM25's being 1. Chosen on
+/// the scenario suite with the static encoder (docs/PERFORMANCE.md,
+/// Knowledge): at 1.0 the vectors' favourite can outrank the article an
+/// exact error code such as `REQUEST_LIMIT_EXCEEDED` names.
+const DENSE_WEIGHT: f32 = 0.5;
 /// Candidates taken from each index before fusion.
 const CANDIDATES: usize = 40;
 /// Longest accepted query, in bytes.
@@ -508,20 +513,25 @@ impl KnowledgeBase {
             read_as: query.read_as.clone(),
         };
 
-        // key → (fused score, article key, lexical address)
-        let mut fused: HashMap<u64, (f32, u64, Option<tantivy::DocAddress>)> = HashMap::new();
+        // Fusion is by article, the unit that is cited: an article scores the
+        // reciprocal rank of its best chunk among the articles each index
+        // found, the vectors' share weighted by `DENSE_WEIGHT`. Its passages
+        // are its lexical chunks first, in BM25 order (BM25 knows which
+        // section holds the customer's words), then the chunks only the
+        // vectors found.
+        let mut articles: HashMap<u64, Fused> = HashMap::new();
         let use_lexical = query.mode != SearchMode::Dense;
         let use_dense = query.mode != SearchMode::Lexical;
         if use_lexical {
-            for (rank, hit) in self
-                .index
-                .search(org, text, &filters, CANDIDATES)?
-                .into_iter()
-                .enumerate()
-            {
-                let e = fused.entry(hit.key).or_insert((0.0, hit.article, None));
-                e.0 += rrf(rank);
-                e.2 = Some(hit.address);
+            let hits = self.index.search(org, text, &filters, CANDIDATES)?;
+            let mut rank = 0;
+            for hit in hits {
+                let entry = articles.entry(hit.article).or_default();
+                if entry.chunks.is_empty() {
+                    entry.score += rrf(rank);
+                    rank += 1;
+                }
+                entry.chunks.push((hit.key, Some(hit.address)));
             }
         }
         if use_dense {
@@ -529,44 +539,44 @@ impl KnowledgeBase {
                 if !vectors.is_empty(org) {
                     let q = encoder.encode(&[text]);
                     if let Some(q) = q.first() {
-                        for (rank, (key, article, _)) in vectors
-                            .search(org, q, &filters, CANDIDATES)
-                            .into_iter()
-                            .enumerate()
-                        {
-                            let e = fused
-                                .entry(key)
-                                .or_insert((0.0, article_key(article), None));
-                            e.0 += rrf(rank);
+                        let mut rank = 0;
+                        let mut seen = HashSet::new();
+                        for (key, article, _) in vectors.search(org, q, &filters, CANDIDATES) {
+                            let article = article_key(article);
+                            let entry = articles.entry(article).or_default();
+                            if seen.insert(article) {
+                                entry.score += DENSE_WEIGHT * rrf(rank);
+                                rank += 1;
+                            }
+                            if !entry.chunks.iter().any(|(k, _)| *k == key) {
+                                entry.chunks.push((key, None));
+                            }
                         }
                     }
                 }
             }
         }
-        let mut ranked: Vec<(u64, f32, u64, Option<tantivy::DocAddress>)> = fused
-            .into_iter()
-            .map(|(k, (s, a, addr))| (k, s, a, addr))
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut ranked: Vec<(u64, Fused)> = articles.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
 
-        let mut per: HashMap<u64, usize> = HashMap::new();
         let mut out: Vec<Passage> = Vec::with_capacity(limit);
-        for (key, score, article, address) in ranked {
-            let n = per.entry(article).or_default();
-            if *n >= per_article {
-                continue;
-            }
-            let address = match address {
-                Some(a) => a,
-                None => match self.index.find_chunk(org, key, &filters)? {
+        let enough = |n: usize| n >= limit * 2 || (query.prefer_language.is_none() && n >= limit);
+        'rounds: for round in 0..per_article {
+            for (_, fused) in &ranked {
+                let Some(&(key, address)) = fused.chunks.get(round) else {
+                    continue;
+                };
+                let address = match address {
                     Some(a) => a,
-                    None => continue,
-                },
-            };
-            *n += 1;
-            out.push(self.index.passage(address, score)?);
-            if out.len() >= limit * 2 || (query.prefer_language.is_none() && out.len() >= limit) {
-                break;
+                    None => match self.index.find_chunk(org, key, &filters)? {
+                        Some(a) => a,
+                        None => continue,
+                    },
+                };
+                out.push(self.index.passage(address, fused.score)?);
+                if enough(out.len()) {
+                    break 'rounds;
+                }
             }
         }
         if let Some(lang) = &query.prefer_language {
@@ -587,6 +597,13 @@ impl KnowledgeBase {
         out.truncate(limit);
         Ok(out)
     }
+}
+
+/// An article's fused score and its chunks, best first (key, lexical address).
+#[derive(Default)]
+struct Fused {
+    score: f32,
+    chunks: Vec<(u64, Option<tantivy::DocAddress>)>,
 }
 
 fn rrf(rank: usize) -> f32 {

@@ -484,3 +484,79 @@ async fn a_second_process_can_search_and_ingest_beside_the_index_owner() {
     );
     db.destroy().await;
 }
+
+/// Vectors that only know one word: texts with "ledger" point one way,
+/// every other text the other way.
+#[derive(Debug)]
+struct LedgerEncoder;
+
+impl Encoder for LedgerEncoder {
+    fn name(&self) -> &str {
+        "test-ledger-2"
+    }
+    fn dim(&self) -> usize {
+        2
+    }
+    fn encode(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        texts
+            .iter()
+            .map(|t| {
+                if t.to_lowercase().contains("ledger") {
+                    vec![1.0, 0.0]
+                } else {
+                    vec![0.0, 1.0]
+                }
+            })
+            .collect()
+    }
+}
+
+/// Fusion ranks articles; the passage an article is cited by is the chunk
+/// that holds the customer's words (BM25's), not the one the vectors like.
+#[tokio::test]
+async fn hybrid_search_cites_the_section_that_holds_the_words() {
+    let db = TestDb::sqlite().await.unwrap();
+    let enc: Arc<dyn Encoder> = Arc::new(LedgerEncoder);
+    let kb = KnowledgeBase::open(db.store.clone(), None, Some(enc)).unwrap();
+    let acme = org(&db.store, "acme").await;
+    let article = |slug: &str, title: &str, body: &str| ArticleInput {
+        slug: slug.into(),
+        title: title.into(),
+        body: body.into(),
+        category: None,
+        tags: vec![],
+        language: "en".into(),
+        source_url: None,
+        source_version: None,
+        expires_at: None,
+        translation_of: None,
+    };
+    kb.ingest(
+        acme,
+        &[
+            article(
+                "month-end",
+                "Month end",
+                "## Reconcile\n\nReconcile the invoice totals with the bank statement every month.\n\n\
+                 ## Ledger\n\nThe ledger lists every ledger entry in posting order.\n",
+            ),
+            article("ledger-export", "Ledger export", "Export the ledger as CSV from the ledger page.\n"),
+            article("ledger-archive", "Ledger archive", "Old ledger years move to the ledger archive.\n"),
+        ],
+    )
+    .await
+    .unwrap();
+    let hits = kb
+        .search(acme, &q("how do I reconcile invoice totals in the ledger"))
+        .unwrap();
+    let month_end = hits
+        .iter()
+        .find(|p| p.citation.slug == "month-end")
+        .unwrap_or_else(|| panic!("{hits:#?}"));
+    assert!(
+        month_end.text.contains("Reconcile the invoice totals"),
+        "{month_end:#?}"
+    );
+    assert_eq!(hits[0].citation.slug, "month-end", "{hits:#?}");
+    db.destroy().await;
+}

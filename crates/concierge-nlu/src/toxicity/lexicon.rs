@@ -348,9 +348,9 @@ impl Index {
     /// initial, if one is stronger than every other. Mild words are never
     /// masked this way, so "f***" is not "fool".
     pub fn unmask_initial(&self, initial: char, len: usize) -> Option<&'static str> {
-        let mut fits = TERMS.iter().filter(|t| {
-            t.profanity >= 0.5 && t.word.len() == len && t.word.starts_with(initial)
-        });
+        let mut fits = TERMS
+            .iter()
+            .filter(|t| t.profanity >= 0.5 && t.word.len() == len && t.word.starts_with(initial));
         let first = fits.next()?;
         let (mut best, mut tie) = (first, false);
         for t in fits {

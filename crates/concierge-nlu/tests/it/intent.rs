@@ -251,9 +251,15 @@ fn the_default_model_reads_the_commonest_turns_in_spanish_french_and_german() {
         ("Buenas noches", "greeting"),
         ("Bonjour madame", "greeting"),
         ("Hallo, guten Abend", "greeting"),
-        ("Quiero hablar con un agente humano, por favor", "speak_to_human"),
+        (
+            "Quiero hablar con un agente humano, por favor",
+            "speak_to_human",
+        ),
         ("Je veux parler à un humain", "speak_to_human"),
-        ("Ich möchte bitte mit einem echten Menschen reden", "speak_to_human"),
+        (
+            "Ich möchte bitte mit einem echten Menschen reden",
+            "speak_to_human",
+        ),
         ("Olvidé mi contraseña y no puedo entrar", "password_reset"),
         ("J'ai oublié mon mot de passe Salesforce", "password_reset"),
         ("Ich habe mein Passwort vergessen", "password_reset"),
@@ -271,7 +277,10 @@ fn the_default_model_reads_the_commonest_turns_in_spanish_french_and_german() {
         assert!(!trained(text), "{text:?} is a training example");
         let got = model.classify(text);
         if got.out_of_scope || got.name != want {
-            wrong.push(format!("{text:?}: {} ({:.2}), want {want}", got.name, got.confidence));
+            wrong.push(format!(
+                "{text:?}: {} ({:.2}), want {want}",
+                got.name, got.confidence
+            ));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
