@@ -21,11 +21,6 @@ use crate::vector::{VectorIndex, VectorMeta};
 
 /// Reciprocal rank fusion constant (Cormack et al. 2009).
 const RRF_K: f32 = 60.0;
-/// The vectors' share of an article's fused score, BM25's being 1. Chosen on
-/// the scenario suite with the static encoder (docs/PERFORMANCE.md,
-/// Knowledge): at 1.0 the vectors' favourite can outrank the article an
-/// exact error code such as `REQUEST_LIMIT_EXCEEDED` names.
-const DENSE_WEIGHT: f32 = 0.5;
 /// Candidates taken from each index before fusion.
 const CANDIDATES: usize = 40;
 /// Longest accepted query, in bytes.
@@ -513,24 +508,21 @@ impl KnowledgeBase {
             read_as: query.read_as.clone(),
         };
 
-        // Fusion is by article, the unit that is cited: an article scores the
-        // reciprocal rank of its best chunk among the articles each index
-        // found, the vectors' share weighted by `DENSE_WEIGHT`. Its passages
-        // are its lexical chunks first, in BM25 order (BM25 knows which
-        // section holds the customer's words), then the chunks only the
-        // vectors found.
+        // Chunks are fused by reciprocal rank, the vectors' share weighted by
+        // the encoder's `fusion_weight`, and an article ranks by its best
+        // chunk. The passage it is cited by is its best lexical chunk, though:
+        // BM25 knows which section holds the customer's words, where the
+        // vectors may prefer a neighbouring section of the same article. Only
+        // an article that BM25 did not find is cited by its best vector chunk.
         let mut articles: HashMap<u64, Fused> = HashMap::new();
+        let mut chunk_scores: HashMap<u64, f32> = HashMap::new();
         let use_lexical = query.mode != SearchMode::Dense;
         let use_dense = query.mode != SearchMode::Lexical;
         if use_lexical {
             let hits = self.index.search(org, text, &filters, CANDIDATES)?;
-            let mut rank = 0;
-            for hit in hits {
+            for (rank, hit) in hits.into_iter().enumerate() {
+                *chunk_scores.entry(hit.key).or_default() += rrf(rank);
                 let entry = articles.entry(hit.article).or_default();
-                if entry.chunks.is_empty() {
-                    entry.score += rrf(rank);
-                    rank += 1;
-                }
                 entry.chunks.push((hit.key, Some(hit.address)));
             }
         }
@@ -538,16 +530,12 @@ impl KnowledgeBase {
             if let (Some(vectors), Some(encoder)) = (&self.vectors, &self.encoder) {
                 if !vectors.is_empty(org) {
                     let q = encoder.encode(&[text]);
+                    let weight = encoder.fusion_weight();
                     if let Some(q) = q.first() {
-                        let mut rank = 0;
-                        let mut seen = HashSet::new();
-                        for (key, article, _) in vectors.search(org, q, &filters, CANDIDATES) {
-                            let article = article_key(article);
-                            let entry = articles.entry(article).or_default();
-                            if seen.insert(article) {
-                                entry.score += DENSE_WEIGHT * rrf(rank);
-                                rank += 1;
-                            }
+                        let hits = vectors.search(org, q, &filters, CANDIDATES);
+                        for (rank, (key, article, _)) in hits.into_iter().enumerate() {
+                            *chunk_scores.entry(key).or_default() += weight * rrf(rank);
+                            let entry = articles.entry(article_key(article)).or_default();
                             if !entry.chunks.iter().any(|(k, _)| *k == key) {
                                 entry.chunks.push((key, None));
                             }
@@ -555,6 +543,13 @@ impl KnowledgeBase {
                     }
                 }
             }
+        }
+        for fused in articles.values_mut() {
+            fused.score = fused
+                .chunks
+                .iter()
+                .filter_map(|(key, _)| chunk_scores.get(key))
+                .fold(0.0, |best, s| best.max(*s));
         }
         let mut ranked: Vec<(u64, Fused)> = articles.into_iter().collect();
         ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));

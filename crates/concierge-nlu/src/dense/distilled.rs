@@ -245,6 +245,12 @@ impl crate::intent::Encoder for StaticEncoder {
         true
     }
 
+    /// Half of BM25's: measured on the demo base and the scenario suite
+    /// (docs/PERFORMANCE.md, Knowledge).
+    fn fusion_weight(&self) -> f32 {
+        0.5
+    }
+
     fn encode(&self, texts: &[&str]) -> Vec<Vec<f32>> {
         texts
             .iter()

@@ -57,6 +57,12 @@ pub trait Encoder: Send + Sync {
     fn is_fast(&self) -> bool {
         false
     }
+    /// How much this encoder's ranking counts in hybrid search, BM25's
+    /// counting 1: a weaker encoder (one vector per token) counts less, so
+    /// it adds paraphrase recall without outvoting an exact error code.
+    fn fusion_weight(&self) -> f32 {
+        1.0
+    }
 }
 
 impl fmt::Debug for dyn Encoder {
