@@ -514,16 +514,19 @@ impl KnowledgeBase {
         // BM25 knows which section holds the customer's words, where the
         // vectors may prefer a neighbouring section of the same article. Only
         // an article that BM25 did not find is cited by its best vector chunk.
-        let mut articles: HashMap<u64, Fused> = HashMap::new();
-        let mut chunk_scores: HashMap<u64, f32> = HashMap::new();
+        // At most 2 × CANDIDATES chunks: plain vectors beat hashing here.
+        let mut chunks: Vec<ChunkHit> = Vec::with_capacity(2 * CANDIDATES);
         let use_lexical = query.mode != SearchMode::Dense;
         let use_dense = query.mode != SearchMode::Lexical;
         if use_lexical {
             let hits = self.index.search(org, text, &filters, CANDIDATES)?;
             for (rank, hit) in hits.into_iter().enumerate() {
-                *chunk_scores.entry(hit.key).or_default() += rrf(rank);
-                let entry = articles.entry(hit.article).or_default();
-                entry.chunks.push((hit.key, Some(hit.address)));
+                chunks.push(ChunkHit {
+                    key: hit.key,
+                    article: hit.article,
+                    address: Some(hit.address),
+                    score: rrf(rank),
+                });
             }
         }
         if use_dense {
@@ -534,41 +537,47 @@ impl KnowledgeBase {
                     if let Some(q) = q.first() {
                         let hits = vectors.search(org, q, &filters, CANDIDATES);
                         for (rank, (key, article, _)) in hits.into_iter().enumerate() {
-                            *chunk_scores.entry(key).or_default() += weight * rrf(rank);
-                            let entry = articles.entry(article_key(article)).or_default();
-                            if !entry.chunks.iter().any(|(k, _)| *k == key) {
-                                entry.chunks.push((key, None));
+                            let score = weight * rrf(rank);
+                            match chunks.iter_mut().find(|c| c.key == key) {
+                                Some(c) => c.score += score,
+                                None => chunks.push(ChunkHit {
+                                    key,
+                                    article: article_key(article),
+                                    address: None,
+                                    score,
+                                }),
                             }
                         }
                     }
                 }
             }
         }
-        for fused in articles.values_mut() {
-            fused.score = fused
-                .chunks
-                .iter()
-                .filter_map(|(key, _)| chunk_scores.get(key))
-                .fold(0.0, |best, s| best.max(*s));
+        // (article, best chunk score), best first.
+        let mut ranked: Vec<(u64, f32)> = Vec::with_capacity(chunks.len());
+        for c in &chunks {
+            match ranked.iter_mut().find(|(a, _)| *a == c.article) {
+                Some(best) => best.1 = best.1.max(c.score),
+                None => ranked.push((c.article, c.score)),
+            }
         }
-        let mut ranked: Vec<(u64, Fused)> = articles.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 
         let mut out: Vec<Passage> = Vec::with_capacity(limit);
         let enough = |n: usize| n >= limit * 2 || (query.prefer_language.is_none() && n >= limit);
         'rounds: for round in 0..per_article {
-            for (_, fused) in &ranked {
-                let Some(&(key, address)) = fused.chunks.get(round) else {
+            for &(article, score) in &ranked {
+                // The article's chunks in the order found: lexical first.
+                let Some(chunk) = chunks.iter().filter(|c| c.article == article).nth(round) else {
                     continue;
                 };
-                let address = match address {
+                let address = match chunk.address {
                     Some(a) => a,
-                    None => match self.index.find_chunk(org, key, &filters)? {
+                    None => match self.index.find_chunk(org, chunk.key, &filters)? {
                         Some(a) => a,
                         None => continue,
                     },
                 };
-                out.push(self.index.passage(address, fused.score)?);
+                out.push(self.index.passage(address, score)?);
                 if enough(out.len()) {
                     break 'rounds;
                 }
@@ -594,11 +603,13 @@ impl KnowledgeBase {
     }
 }
 
-/// An article's fused score and its chunks, best first (key, lexical address).
-#[derive(Default)]
-struct Fused {
+/// A chunk either index found: its article, its lexical address (when BM25
+/// found it) and its fused score.
+struct ChunkHit {
+    key: u64,
+    article: u64,
+    address: Option<tantivy::DocAddress>,
     score: f32,
-    chunks: Vec<(u64, Option<tantivy::DocAddress>)>,
 }
 
 fn rrf(rank: usize) -> f32 {
