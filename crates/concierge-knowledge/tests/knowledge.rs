@@ -35,6 +35,22 @@ fn q(text: &str) -> SearchQuery {
     }
 }
 
+/// An English article with no category, tags, source or expiry.
+fn article(slug: &str, title: &str, body: &str) -> ArticleInput {
+    ArticleInput {
+        slug: slug.into(),
+        title: title.into(),
+        body: body.into(),
+        category: None,
+        tags: vec![],
+        language: "en".into(),
+        source_url: None,
+        source_version: None,
+        expires_at: None,
+        translation_of: None,
+    }
+}
+
 fn slugs(kb: &KnowledgeBase, org: OrgId, query: &SearchQuery) -> Vec<String> {
     kb.search(org, query)
         .unwrap()
@@ -451,18 +467,11 @@ async fn a_second_process_can_search_and_ingest_beside_the_index_owner() {
     // The CLI opens the same directory while the server holds the writer.
     let cli = KnowledgeBase::open(db.store.clone(), Some(dir.path()), None).unwrap();
     let before = cli.search(acme, &q("password")).unwrap_or_default().len();
-    let extra = ArticleInput {
-        slug: "narwhal-policy".into(),
-        title: "Narwhal policy".into(),
-        body: "Narwhal accounts renew every leap year.".into(),
-        category: None,
-        tags: vec![],
-        language: "en".into(),
-        source_url: None,
-        source_version: None,
-        expires_at: None,
-        translation_of: None,
-    };
+    let extra = article(
+        "narwhal-policy",
+        "Narwhal policy",
+        "Narwhal accounts renew every leap year.",
+    );
     let r = cli
         .ingest(acme, std::slice::from_ref(&extra))
         .await
@@ -523,18 +532,6 @@ async fn hybrid_search_cites_the_section_that_holds_the_words() {
     let enc: Arc<dyn Encoder> = Arc::new(LedgerEncoder);
     let kb = KnowledgeBase::open(db.store.clone(), None, Some(enc)).unwrap();
     let acme = org(&db.store, "acme").await;
-    let article = |slug: &str, title: &str, body: &str| ArticleInput {
-        slug: slug.into(),
-        title: title.into(),
-        body: body.into(),
-        category: None,
-        tags: vec![],
-        language: "en".into(),
-        source_url: None,
-        source_version: None,
-        expires_at: None,
-        translation_of: None,
-    };
     kb.ingest(
         acme,
         &[

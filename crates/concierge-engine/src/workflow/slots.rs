@@ -237,8 +237,6 @@ fn record_id_candidates(input: &TurnInput<'_>, mode: Mode) -> Vec<Found> {
     })
 }
 
-/// Options named in the text: every whole-word occurrence of a value,
-/// synonym or label; in an answer also the option's number ("2").
 /// Set phrases in which a quantifier is not an answer about people: "won't
 /// load at all" says nothing about who is affected. Words as [`words`]
 /// folds them (lower case, no accents).
@@ -256,16 +254,17 @@ const IDIOMS: &[&[&str]] = &[
 fn inside_idiom(message: &[String], start: usize, end: usize) -> bool {
     IDIOMS.iter().any(|idiom| {
         let n = idiom.len();
-        // Every placement of the idiom that would cover the span.
+        // Every placement of the idiom that covers the span.
         (end.saturating_sub(n)..=start).any(|at| {
-            at + n >= end
-                && message
-                    .get(at..at + n)
-                    .is_some_and(|w| w.iter().zip(idiom.iter()).all(|(a, b)| a == b))
+            message
+                .get(at..at + n)
+                .is_some_and(|w| w.iter().eq(idiom.iter()))
         })
     })
 }
 
+/// Options named in the text: every whole-word occurrence of a value,
+/// synonym or label; in an answer also the option's number ("2").
 fn choice_candidates(slot: &SlotDef, text: &str, mode: Mode) -> Vec<Found> {
     if mode == Mode::Answer {
         if let Ok(n) = text.trim().trim_end_matches('.').parse::<usize>() {
